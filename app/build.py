@@ -1,0 +1,291 @@
+"""Build the SQLite database from the validated taxonomy, atomically.
+
+The whole database is written to a temporary file beside the target and renamed into place only
+when everything succeeded, so a failed or interrupted build never touches the previous database.
+An unchanged tree (same content hash and build version) is not rebuilt unless forced.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import sqlite3
+import tempfile
+import time
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlmodel import SQLModel
+
+from app import dialect, models  # noqa: F401  (models registers the tables)
+from app.load import Taxonomy, load_or_raise
+from app.schema import Paper
+
+# Bump when the database layout or the way it is filled changes: forces a rebuild.
+BUILD_VERSION = "1"
+
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass
+class BuildResult:
+    status: str  # "built" or "up-to-date"
+    db: Path
+    data_version: str
+    seconds: float
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+def data_version(taxonomy: Taxonomy) -> str:
+    return f"{taxonomy.content_hash[:16]}-b{BUILD_VERSION}"
+
+
+def current_version(db: Path) -> str | None:
+    """The data version recorded in an existing database, or None if absent or unreadable."""
+    if not db.exists():
+        return None
+    try:
+        conn = sqlite3.connect(f"file:{db.resolve()}?mode=ro", uri=True)
+        try:
+            row = conn.execute("SELECT value FROM meta WHERE key = 'data_version'").fetchone()
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError:
+        return None
+    return row[0] if row else None
+
+
+def _ascii(text: str) -> str:
+    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
+
+
+_STOP = {"a", "an", "the", "on", "of", "for", "to", "in", "and", "is", "are", "from", "with", "via"}
+
+
+def citation_key(paper: Paper) -> str:
+    """``rafailov2023direct``: family name of the first author, year, first real title word."""
+    family = "".join(ch for ch in _ascii(paper.authors[0].split()[-1]) if ch.isalnum())
+    words = ["".join(ch for ch in _ascii(w) if ch.isalnum()) for w in paper.title.split()]
+    word = next((w for w in words if w and w not in _STOP), "paper")
+    return f"{family}{paper.year}{word}"
+
+
+def _category_rows(taxonomy: Taxonomy) -> list[dict]:
+    rows = []
+    for dim in taxonomy.dimensions:
+        parent = {c.id: c.parent for c in dim.categories}
+        for ord_, cat in enumerate(dim.categories):
+            chain = [cat.id]
+            while parent[chain[-1]]:
+                chain.append(parent[chain[-1]])
+            rows.append(
+                {
+                    "id": cat.id,
+                    "dimension_id": dim.id,
+                    "parent_id": cat.parent,
+                    "name": cat.name,
+                    "description": cat.description,
+                    "provenance": json.dumps(list(cat.provenance)),
+                    "depth": len(chain) - 1,
+                    "path": "/".join(reversed(chain)),
+                    "ord": ord_,
+                    "sparse": cat.sparse,
+                    "sparse_reason": cat.sparse_reason,
+                    "direct_count": 0,
+                    "rollup_count": 0,
+                }
+            )
+    return rows
+
+
+def _paper_rows(taxonomy: Taxonomy, categories: dict[str, dict]) -> tuple[list, list, list, list]:
+    papers, placements, relations, fts = [], [], [], []
+    keys: dict[str, int] = {}
+    for paper in sorted(taxonomy.papers, key=lambda p: p.id):
+        key = citation_key(paper)
+        keys[key] = keys.get(key, 0) + 1
+        if keys[key] > 1:  # stable disambiguation: second paper with the same key gets "b", ...
+            key = f"{key}{chr(ord('a') + keys[key] - 1)}"
+        src = taxonomy.sources[f"paper:{paper.id}"].path
+        verified = paper.provenance.verified
+        papers.append(
+            {
+                "id": paper.id,
+                "title": paper.title,
+                "authors": json.dumps(paper.authors, ensure_ascii=False),
+                "first_author": paper.authors[0],
+                "year": paper.year,
+                "kind": paper.kind,
+                "status": paper.status,
+                "venue": paper.venue,
+                "arxiv": paper.arxiv,
+                "doi": paper.doi,
+                "url": paper.url,
+                "code": paper.code,
+                "summary": paper.summary,
+                "losses": json.dumps(paper.losses),
+                "classification_source": paper.provenance.classification,
+                "attested": json.dumps(paper.provenance.attested),
+                "added": paper.provenance.added.isoformat(),
+                "verified_source": verified.source if verified else None,
+                "verified_on": verified.on.isoformat() if verified else None,
+                "bibkey": key,
+                "source_path": src.relative_to(taxonomy.data_dir).as_posix(),
+            }
+        )
+        rolled: dict[str, bool] = {}
+        names = []
+        for dim_id, cat_ids in paper.classification.items():
+            for cat_id in cat_ids:
+                rolled[cat_id] = True
+                names.append(categories[cat_id]["name"])
+                for ancestor in categories[cat_id]["path"].split("/")[:-1]:
+                    rolled.setdefault(ancestor, False)
+        for cat_id, direct in rolled.items():
+            cat = categories[cat_id]
+            placements.append(
+                {
+                    "paper_id": paper.id,
+                    "category_id": cat_id,
+                    "dimension_id": cat["dimension_id"],
+                    "direct": direct,
+                }
+            )
+            cat["rollup_count"] += 1
+            if direct:
+                cat["direct_count"] += 1
+        for rel in paper.relations:
+            relations.append(
+                {"source_id": paper.id, "type": rel.type, "target_id": rel.target, "note": rel.note}
+            )
+        fts.append(
+            (paper.id, paper.title, ", ".join(paper.authors), paper.summary, " | ".join(names),
+             paper.venue or "")
+        )
+    return papers, placements, relations, fts
+
+
+def _write(taxonomy: Taxonomy, path: Path, progress: Progress | None) -> dict[str, int]:
+    engine = dialect.write_engine(path)
+    SQLModel.metadata.create_all(engine)
+    engine.dispose()
+    conn = sqlite3.connect(path)
+    try:
+        conn.execute("PRAGMA journal_mode = OFF")
+        conn.execute("PRAGMA synchronous = OFF")
+        for statement in dialect.FTS_TABLES:
+            conn.execute(statement)
+        step = _stepper(progress, 5)
+        categories = {row["id"]: row for row in _category_rows(taxonomy)}
+        papers, placements, relations, fts = _paper_rows(taxonomy, categories)
+        step("rows")
+
+        conn.execute("BEGIN")
+        conn.executemany(
+            "INSERT INTO dimension (id, name, question, description, provenance, ord) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            [
+                (d.id, d.name, d.question, d.description, json.dumps(list(d.provenance)), d.order)
+                for d in taxonomy.dimensions
+            ],
+        )
+        _insert(conn, "category", list(categories.values()))
+        _insert(conn, "paper", papers)
+        step("papers")
+        _insert(conn, "paper_category", placements)
+        _insert(conn, "relation", relations)
+        conn.executemany(
+            "INSERT INTO paper_fts (paper_id, title, authors, summary, categories, venue) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            fts,
+        )
+        conn.executemany(
+            "INSERT INTO category_fts (category_id, kind, name, description) VALUES (?, ?, ?, ?)",
+            [(c["id"], "category", c["name"], c["description"]) for c in categories.values()]
+            + [(d.id, "dimension", d.name, d.description) for d in taxonomy.dimensions],
+        )
+        step("search index")
+        counts = {
+            "dimensions": len(taxonomy.dimensions),
+            "categories": len(categories),
+            "papers": len(papers),
+            "relations": len(relations),
+            "placements": sum(1 for p in placements if p["direct"]),
+        }
+        survey = taxonomy.survey.model_dump(mode="json") if taxonomy.survey else None
+        meta = {
+            "data_version": data_version(taxonomy),
+            "content_hash": taxonomy.content_hash,
+            "build_version": BUILD_VERSION,
+            "built_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            "counts": json.dumps(counts),
+            "survey": json.dumps(survey, ensure_ascii=False),
+        }
+        conn.executemany("INSERT INTO meta (key, value) VALUES (?, ?)", list(meta.items()))
+        conn.execute("COMMIT")
+        dialect.finish_build(conn)
+        step("indexes")
+    finally:
+        conn.close()
+    return counts
+
+
+def _insert(conn: sqlite3.Connection, table: str, rows: list[dict]) -> None:
+    if not rows:
+        return
+    columns = list(rows[0])
+    sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})"
+    conn.executemany(sql, [tuple(row[c] for c in columns) for row in rows])
+
+
+def _stepper(progress: Progress | None, total: int) -> Callable[[str], None]:
+    done = 1  # validation, reported by build(), was the first step
+
+    def step(label: str) -> None:
+        nonlocal done
+        done += 1
+        if progress:
+            progress(label, done, total)
+
+    return step
+
+
+def build(
+    data_dir: Path,
+    db: Path,
+    *,
+    force: bool = False,
+    progress: Progress | None = None,
+) -> BuildResult:
+    """Validate ``data_dir`` and (re)build ``db`` from it.
+
+    Raises :class:`app.load.ValidationFailed` with every problem when the data is invalid; the
+    existing database is then left exactly as it was.
+    """
+    started = time.perf_counter()
+    dialect.check_fts5()
+    taxonomy = load_or_raise(Path(data_dir))
+    version = data_version(taxonomy)
+    db = Path(db)
+    if progress:
+        progress("validated", 1, 5)
+    if not force and current_version(db) == version:
+        return BuildResult("up-to-date", db, version, time.perf_counter() - started)
+
+    db.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{db.name}.", suffix=".tmp", dir=db.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        counts = _write(taxonomy, tmp, progress)
+        with open(tmp, "rb") as handle:
+            os.fsync(handle.fileno())
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, db)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return BuildResult("built", db, version, time.perf_counter() - started, counts)

@@ -1,0 +1,152 @@
+"""Safe YAML reading that remembers the line of every key and list item.
+
+The validator reports ``path:line: field: message``, so each value's line must survive parsing.
+We compose the node tree with PyYAML's safe loader (never the full loader), refuse anchors and
+aliases (no billion-laughs expansion), and read YAML 1.2 booleans only, so a key such as ``on:``
+stays the string ``"on"`` instead of turning into ``True``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+MAX_FILE_BYTES = 1024 * 1024
+MAX_DEPTH = 64
+
+Loc = tuple[str | int, ...]
+
+
+class _Loader(yaml.SafeLoader):
+    """Safe loader with YAML 1.2 booleans (true/false only)."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:bool"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
+
+
+@dataclass
+class ParsedYaml:
+    """A parsed document and the 1-based line of each location in it."""
+
+    data: Any
+    lines: dict[Loc, int] = field(default_factory=dict)
+    problems: list[tuple[int, str, str]] = field(default_factory=list)  # (line, field, message)
+
+    def line_of(self, loc: Loc) -> int:
+        """Line of the deepest part of ``loc`` that exists in the file (1 if none)."""
+        for end in range(len(loc), -1, -1):
+            line = self.lines.get(tuple(loc[:end]))
+            if line is not None:
+                return line
+        return 1
+
+
+class _Converter:
+    def __init__(self, loader: _Loader, parsed: ParsedYaml) -> None:
+        self.loader = loader
+        self.parsed = parsed
+        self.seen: set[int] = set()
+
+    def convert(self, node: yaml.Node, loc: Loc, depth: int = 0) -> Any:
+        if depth > MAX_DEPTH:
+            raise _Refused(node.start_mark.line + 1, f"nesting deeper than {MAX_DEPTH} levels")
+        if isinstance(node, yaml.ScalarNode):
+            try:
+                return self.loader.construct_object(node, deep=True)
+            except (ValueError, TypeError, OverflowError):
+                # e.g. a date such as 2026-13-45: keep the text, the schema then names the field
+                return node.value
+        if id(node) in self.seen:
+            raise _Refused(node.start_mark.line + 1, "anchors and aliases are not allowed")
+        self.seen.add(id(node))
+        if isinstance(node, yaml.SequenceNode):
+            items = []
+            for index, child in enumerate(node.value):
+                self.parsed.lines[(*loc, index)] = child.start_mark.line + 1
+                items.append(self.convert(child, (*loc, index), depth + 1))
+            return items
+        if isinstance(node, yaml.MappingNode):
+            out: dict[Any, Any] = {}
+            first_line: dict[Any, int] = {}
+            for key_node, value_node in node.value:
+                if not isinstance(key_node, yaml.ScalarNode):
+                    raise _Refused(key_node.start_mark.line + 1, "mapping keys must be plain text")
+                key = self.loader.construct_object(key_node, deep=True)
+                key = key if isinstance(key, str) else str(key)
+                line = key_node.start_mark.line + 1
+                if key in out:
+                    self.parsed.problems.append(
+                        (line, _dotted((*loc, key)), f"duplicate key (first at line {first_line[key]})")
+                    )
+                    continue
+                first_line[key] = line
+                self.parsed.lines[(*loc, key)] = line
+                out[key] = self.convert(value_node, (*loc, key), depth + 1)
+            return out
+        raise _Refused(node.start_mark.line + 1, f"unsupported YAML node {node.tag}")
+
+
+class _Refused(Exception):
+    def __init__(self, line: int, message: str) -> None:
+        super().__init__(message)
+        self.line = line
+        self.message = message
+
+
+def _dotted(loc: Loc) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else str(part)
+    return out or "(root)"
+
+
+def dotted(loc: Loc) -> str:
+    """``('relations', 0, 'target')`` -> ``relations[0].target``."""
+    return _dotted(loc)
+
+
+def parse_yaml(raw: bytes) -> ParsedYaml:
+    """Parse one YAML document; syntax and safety problems come back in ``problems``."""
+    parsed = ParsedYaml(data=None)
+    if len(raw) > MAX_FILE_BYTES:
+        parsed.problems.append((1, "(file)", f"file is larger than {MAX_FILE_BYTES} bytes"))
+        return parsed
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        parsed.problems.append((1, "(file)", f"not valid UTF-8 ({exc.reason} at byte {exc.start})"))
+        return parsed
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            parsed.problems.append((1, "(file)", "file is empty"))
+            return parsed
+        parsed.lines[()] = node.start_mark.line + 1
+        parsed.data = _Converter(loader, parsed).convert(node, ())
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else 1
+        what = exc.problem or exc.context or "invalid YAML"
+        parsed.problems.append((line, "yaml", what))
+    except yaml.YAMLError as exc:
+        parsed.problems.append((1, "yaml", str(exc).splitlines()[0]))
+    except _Refused as exc:
+        parsed.problems.append((exc.line, "yaml", exc.message))
+    except RecursionError:
+        parsed.problems.append((1, "yaml", f"nesting deeper than {MAX_DEPTH} levels"))
+    finally:
+        loader.dispose()
+    return parsed
