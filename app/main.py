@@ -1,0 +1,117 @@
+"""The FastAPI application: ``create_app(settings)`` wires the read-only database, the graph,
+the templates and the routers together."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from app import __version__, dialect
+from app.config import Settings
+from app.errors import ApiError, error_body
+from app.graph import build_graph
+from app.routes import api, losses, pages
+
+
+class DatabaseMissing(RuntimeError):
+    pass
+
+
+def _open_database(app: FastAPI, settings: Settings) -> None:
+    if not settings.db.exists():
+        raise DatabaseMissing(
+            f"database not found at {settings.db}: run `reward-atlas build` first "
+            "(or `reward-atlas serve`, which builds it)"
+        )
+    engine = dialect.readonly_engine(settings.db)
+    with engine.connect() as conn:
+        app.state.graph = build_graph(conn)
+    app.state.engine = engine
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the app on ``settings`` (tests pass their own, pointing at a fixture database)."""
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        _open_database(app, settings)
+        yield
+        app.state.engine.dispose()
+
+    app = FastAPI(
+        title="Reward Atlas API",
+        version=__version__,
+        summary="Reward design for LLM alignment: taxonomy, papers, lineage and a loss lab.",
+        description=(
+            "Read-only JSON API over the Reward Atlas knowledge base, organised by the taxonomy "
+            "of *A Survey on Progress in LLM Alignment from the Perspective of Reward Design* "
+            "(arXiv 2505.02666). Every HTML page has a JSON twin here."
+        ),
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    app.state.templates = Jinja2Templates(directory=str(settings.templates_dir))
+    app.mount("/static", StaticFiles(directory=str(settings.static_dir)), name="static")
+    _install_error_handlers(app)
+    app.include_router(api.router)
+    app.include_router(losses.api_router)
+    app.include_router(losses.page_router)
+    app.include_router(pages.router)
+    return app
+
+
+def _wants_html(request: Request) -> bool:
+    return not request.url.path.startswith("/api/") and "text/html" in request.headers.get(
+        "accept", ""
+    )
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(ApiError)
+    async def _api_error(request: Request, exc: ApiError):
+        if _wants_html(request):
+            return pages.error_page(request, exc.status, exc.message)
+        return JSONResponse(exc.body(), status_code=exc.status)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError):
+        details = [
+            {"field": ".".join(str(p) for p in e["loc"]), "message": e["msg"]}
+            for e in exc.errors()
+        ]
+        if _wants_html(request):
+            return pages.error_page(request, 422, "The request is not valid.")
+        return JSONResponse(error_body(422, "invalid request", details), status_code=422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException):
+        message = exc.detail if isinstance(exc.detail, str) else "error"
+        if exc.status_code == 404 and message == "Not Found":
+            message = f"nothing at {request.url.path}"
+        if _wants_html(request):
+            return pages.error_page(request, exc.status_code, message)
+        return JSONResponse(
+            error_body(exc.status_code, message), status_code=exc.status_code,
+            headers=getattr(exc, "headers", None),
+        )
+
+    @app.exception_handler(Exception)
+    async def _crash(request: Request, exc: Exception):  # pragma: no cover - last resort
+        if _wants_html(request):
+            return pages.error_page(request, 500, "Something went wrong on our side.")
+        return JSONResponse(error_body(500, "internal error"), status_code=500)
+
+
+def app_from_env() -> FastAPI:
+    """Factory for uvicorn (``--factory``): settings from ``REWARD_ATLAS_*`` variables."""
+    return create_app(Settings())
