@@ -398,7 +398,7 @@ def known_loss_ids() -> set[str] | None:
         from app.losses import registry
     except ImportError:
         return None
-    return set(registry.loss_ids())
+    return set(registry.LOSSES)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -20,7 +20,12 @@ MAX_DEPTH = 64
 Loc = tuple[str | int, ...]
 
 
-class _Loader(yaml.SafeLoader):
+# libyaml's C parser composes the node tree much faster; the resolver and constructor stay the
+# safe Python ones either way.
+_Base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _Loader(_Base):  # type: ignore[misc, valid-type]
     """Safe loader with YAML 1.2 booleans (true/false only)."""
 
 

@@ -138,7 +138,7 @@ EXPECTED = {
     "papers/yaml-alias.yaml": [
         "papers/yaml-alias.yaml:4: yaml: anchors and aliases are not allowed"
     ],
-    "papers/yaml-syntax.yaml": ["papers/yaml-syntax.yaml:8: yaml: mapping values are not allowed here"],
+    "papers/yaml-syntax.yaml": ["papers/yaml-syntax.yaml:8: yaml: mapping values are not allowed in this context"],
     "papers/year-out-of-range.yaml": [
         "papers/year-out-of-range.yaml:7: year: 1890 is out of range (1950..2027)"
     ],
