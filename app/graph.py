@@ -34,3 +34,24 @@ def build_graph(conn: Connection) -> nx.MultiDiGraph:
     ):
         graph.add_edge(f"paper:{row.source_id}", f"paper:{row.target_id}", kind=row.type)
     return graph
+
+
+def graph_elements(
+    *,
+    graph: nx.MultiDiGraph,
+    root: str | None = None,
+    depth: int | None = None,
+    edges: list[str] | None = None,
+) -> dict[str, list[dict]]:
+    """Cytoscape.js elements ``{"nodes": [{"data": ...}], "edges": [{"data": ...}]}``."""
+    raise NotImplementedError
+
+
+def lineage(*, graph: nx.MultiDiGraph, paper_id: str) -> dict:
+    """Ancestors and descendants of a paper along ``extends`` / ``variant-of``."""
+    raise NotImplementedError
+
+
+def graph_path(*, graph: nx.MultiDiGraph, source: str, target: str) -> dict:
+    """Shortest path between two nodes (ids or ``kind:id``)."""
+    raise NotImplementedError
