@@ -1,0 +1,373 @@
+"""The one entry point that takes untrusted inputs: validate, convert, evaluate, check the result.
+
+Every problem with the request becomes ``ApiError(422)`` whose details name the field in the
+app's shared shape (``{"field": "inputs.policy_chosen_logps", "message": "..."}``), all problems
+at once; an unknown
+loss is ``ApiError(404)`` listing the valid ids. Nothing here raises anything else for bad input.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+from app.errors import ApiError
+from app.losses.curves import CURVES, default_range, margin_curve
+from app.losses.registry import get_spec
+from app.losses.result import LossResult
+from app.losses.spec import InputSpec, LossSpec, ParamSpec
+
+MAX_ELEMENTS = 10_000
+MAX_CURVE_POINTS = 1001
+Error = dict[str, Any]
+
+
+def compute(
+    loss_id: str, inputs: Mapping[str, Any], params: Mapping[str, Any] | None = None
+) -> LossResult:
+    """Evaluate registered loss ``loss_id`` on ``inputs`` with ``params`` (defaults filled in).
+
+    Inputs may be lists (as parsed from JSON) or numpy arrays; ragged inputs are lists of lists.
+
+    >>> round(compute("dpo", {name: [-3.0] for name in (
+    ...     "policy_chosen_logps", "policy_rejected_logps",
+    ...     "reference_chosen_logps", "reference_rejected_logps")}).loss, 12)
+    0.69314718056
+    """
+    spec = get_spec(loss_id)
+    arrays, errors = convert_inputs(spec, inputs)
+    values, param_errors = convert_params(spec, params or {})
+    errors += param_errors
+    if not errors and spec.check is not None:
+        errors += spec.check(arrays, values)
+    if errors:
+        raise _invalid(loss_id, errors)
+    kwargs = {name: value for name, value in values.items()}
+    # Overflow to ±inf is reported below as a 422, so numpy's warnings would only be noise.
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+        result = spec.fn(**arrays, **kwargs)
+    _check_finite(loss_id, result)
+    return result
+
+
+def curve(
+    loss_id: str,
+    params: Mapping[str, Any] | None = None,
+    *,
+    lo: float | None = None,
+    hi: float | None = None,
+    points: int = 201,
+) -> dict[str, Any]:
+    """Loss and d loss / d margin over ``points`` evenly spaced margins in [lo, hi].
+
+    The default range is ±5/β for losses whose margin β scales, else ±5.
+    """
+    spec = get_spec(loss_id)
+    if loss_id not in CURVES:
+        with_curve = [loss for loss in CURVES]
+        raise ApiError(
+            422,
+            f"loss {loss_id!r} has no margin curve; losses with one are listed in details",
+            with_curve,
+        )
+    values, errors = convert_params(spec, params or {})
+    if not 2 <= points <= MAX_CURVE_POINTS:
+        errors.append(
+            _err(
+                ["query", "points"], f"must be an integer in [2, {MAX_CURVE_POINTS}], got {points}"
+            )
+        )
+    for name, bound in (("lo", lo), ("hi", hi)):
+        if bound is not None and not (math.isfinite(bound) and abs(bound) <= 1e6):
+            errors.append(
+                _err(["query", name], f"must be a finite number with |{name}| ≤ 1e6, got {bound}")
+            )
+    if errors:
+        raise _invalid(loss_id, errors)
+    default_lo, default_hi = default_range(loss_id, values)
+    lo = default_lo if lo is None else lo
+    hi = default_hi if hi is None else hi
+    if not lo < hi:
+        raise _invalid(
+            loss_id, [_err(["query", "lo"], f"must be smaller than hi, got lo = {lo}, hi = {hi}")]
+        )
+    margins = np.linspace(lo, hi, points)
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+        loss, slope = margin_curve(loss_id, values, margins=margins)
+    if not (np.isfinite(loss).all() and np.isfinite(slope).all()):
+        raise _invalid(
+            loss_id, [_err(["query", "lo"], "the curve overflows float64 on this range; narrow it")]
+        )
+    return {
+        "margin": CURVES[loss_id].margin,
+        "params": values,
+        "margins": margins,
+        "loss": loss,
+        "dloss_dmargin": slope,
+    }
+
+
+def _invalid(loss_id: str, errors: list[Error]) -> ApiError:
+    first = errors[0]
+    more = (
+        f" (and {len(errors) - 1} more problem{'s' if len(errors) > 2 else ''})"
+        if len(errors) > 1
+        else ""
+    )
+    return ApiError(
+        422,
+        f"invalid request for loss {loss_id!r}: {first['field']} {first['message']}{more}",
+        errors,
+    )
+
+
+def _err(loc: list[str], msg: str) -> Error:
+    return {"field": ".".join(loc), "message": msg}
+
+
+# ---------------------------------------------------------------------------------------- inputs
+
+
+def convert_inputs(spec: LossSpec, inputs: Mapping[str, Any]) -> tuple[dict[str, Any], list[Error]]:
+    """Check names, types, sizes, finiteness, bounds and matching lengths; return numpy values."""
+    if not isinstance(inputs, Mapping):
+        return {}, [_err(["inputs"], "must be an object mapping input names to values")]
+    errors: list[Error] = []
+    known = {item.name for item in spec.inputs}
+    for name in inputs:
+        if name not in known:
+            errors.append(
+                _err(
+                    ["inputs", name],
+                    f"is not an input of {spec.id}; valid inputs: {', '.join(sorted(known))}",
+                )
+            )
+    arrays: dict[str, Any] = {}
+    for item in spec.inputs:
+        if item.name not in inputs or inputs[item.name] is None:
+            if not item.optional:
+                errors.append(
+                    _err(["inputs", item.name], f"is missing; it is required ({item.meaning})")
+                )
+            continue
+        value, problem = _convert(item, inputs[item.name])
+        if problem:
+            errors.append(_err(["inputs", item.name], problem))
+        else:
+            arrays[item.name] = value
+    errors += _length_errors(spec, arrays)
+    return arrays, errors
+
+
+def _convert(item: InputSpec, raw: Any) -> tuple[Any, str | None]:
+    if item.kind == "ragged":
+        return _ragged(item, raw)
+    if item.kind == "number_or_vector" and _is_number(raw):
+        if not math.isfinite(raw):
+            return None, f"must be finite, got {raw}"
+        return _bounds(item, np.asarray(float(raw)))
+    return _vector(item, raw)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(
+        value, (bool, np.bool_)
+    )
+
+
+def _vector(item: InputSpec, raw: Any) -> tuple[np.ndarray | None, str | None]:
+    if not isinstance(raw, (list, tuple, np.ndarray)):
+        return (
+            None,
+            f"must be a list of {'booleans' if item.kind == 'labels' else 'numbers'}, "
+            f"got {type(raw).__name__}",
+        )
+    if len(raw) > MAX_ELEMENTS:
+        return None, f"has {len(raw)} elements; at most {MAX_ELEMENTS} are accepted"
+    try:
+        arr = np.asarray(raw)
+    except (ValueError, TypeError):
+        return None, "must be a flat list of numbers (it is nested or mixed)"
+    if arr.ndim != 1:
+        return None, f"must be a flat list (1-D), got {arr.ndim}-D"
+    if arr.size == 0:
+        return None, "is empty; it needs at least one element"
+    if item.kind == "labels":
+        return _labels(arr)
+    if arr.dtype.kind not in "iuf":
+        return None, "must contain numbers only" + (
+            " (got booleans)" if arr.dtype.kind == "b" else ""
+        )
+    arr = arr.astype(float, copy=False)
+    return _bounds(item, arr)
+
+
+def _labels(arr: np.ndarray) -> tuple[np.ndarray | None, str | None]:
+    if arr.dtype.kind == "b":
+        return arr, None
+    if arr.dtype.kind in "iu" and np.isin(arr, (0, 1)).all():
+        return arr.astype(bool), None
+    return None, "must contain booleans (true = desirable) or 0/1 only"
+
+
+def _bounds(item: InputSpec, arr: np.ndarray) -> tuple[np.ndarray | None, str | None]:
+    finite = np.isfinite(arr)
+    if not finite.all():
+        bad = np.flatnonzero(~finite.reshape(-1))
+        return None, f"must be finite; NaN or ±inf at index {_indices(bad)}"
+    if item.max_value is not None:
+        over = arr >= item.max_value if item.max_exclusive else arr > item.max_value
+        if over.any():
+            sign = "<" if item.max_exclusive else "≤"
+            bad = np.flatnonzero(over.reshape(-1))
+            return (
+                None,
+                f"must be {sign} {item.max_value:g} (a log-probability); "
+                f"violated at index {_indices(bad)}",
+            )
+    if item.min_value is not None and (arr < item.min_value).any():
+        return None, f"must be ≥ {item.min_value:g}"
+    return arr, None
+
+
+def _indices(bad: np.ndarray) -> str:
+    shown = ", ".join(str(int(i)) for i in bad[:5])
+    return shown + (f" and {bad.size - 5} more" if bad.size > 5 else "")
+
+
+def _ragged(item: InputSpec, raw: Any) -> tuple[list[np.ndarray] | None, str | None]:
+    if not isinstance(raw, (list, tuple)) or not all(
+        isinstance(row, (list, tuple, np.ndarray)) for row in raw
+    ):
+        return None, "must be a list of sequences, each a list of per-token numbers"
+    if not raw:
+        return None, "is empty; it needs at least one sequence"
+    total = sum(len(row) for row in raw)
+    if total > MAX_ELEMENTS:
+        return None, f"has {total} tokens in all; at most {MAX_ELEMENTS} are accepted"
+    rows = []
+    for index, row in enumerate(raw):
+        arr, problem = _vector(item, row)
+        if problem:
+            return None, f"sequence {index}: {problem}"
+        rows.append(arr)
+    return rows, None
+
+
+def _length_errors(spec: LossSpec, arrays: Mapping[str, Any]) -> list[Error]:
+    errors: list[Error] = []
+    first: dict[str, tuple[str, int]] = {}
+    tokens: tuple[str, list[int]] | None = None
+    for item in spec.inputs:
+        if item.name not in arrays:
+            continue
+        value = arrays[item.name]
+        if item.kind == "number_or_vector" and np.ndim(value) == 0:
+            continue
+        count = len(value)
+        if item.length in first and first[item.length][1] != count:
+            other, expected = first[item.length]
+            unit = (
+                "sequences"
+                if item.kind == "ragged" or spec.input(other).kind == "ragged"
+                else "elements"
+            )
+            errors.append(
+                _err(
+                    ["inputs", item.name],
+                    f"has {count} {unit}, but inputs.{other} has {expected}; they must match",
+                )
+            )
+            continue
+        first.setdefault(item.length, (item.name, count))
+        if item.kind == "ragged":
+            lengths = [len(row) for row in value]
+            if tokens is None:
+                tokens = (item.name, lengths)
+            elif lengths != tokens[1]:
+                index = next(
+                    i for i, (a, b) in enumerate(zip(lengths, tokens[1], strict=True)) if a != b
+                )
+                errors.append(
+                    _err(
+                        ["inputs", item.name],
+                        f"sequence {index} has {lengths[index]} tokens, but inputs.{tokens[0]} has "
+                        f"{tokens[1][index]}; per-token inputs must match token for token",
+                    )
+                )
+    return errors
+
+
+# ---------------------------------------------------------------------------------------- params
+
+
+def convert_params(spec: LossSpec, params: Mapping[str, Any]) -> tuple[dict[str, Any], list[Error]]:
+    """Fill defaults, reject unknown names, check types and ranges."""
+    if not isinstance(params, Mapping):
+        return spec.defaults(), [
+            _err(["params"], "must be an object mapping parameter names to values")
+        ]
+    errors: list[Error] = []
+    known = {item.name for item in spec.params}
+    for name in params:
+        if name not in known:
+            valid = ", ".join(sorted(known)) or "none"
+            errors.append(
+                _err(
+                    ["params", name], f"is not a parameter of {spec.id}; valid parameters: {valid}"
+                )
+            )
+    values = spec.defaults()
+    for item in spec.params:
+        if item.name in params:
+            value, problem = _param(item, params[item.name])
+            if problem:
+                errors.append(_err(["params", item.name], problem))
+            else:
+                values[item.name] = value
+    return values, errors
+
+
+def _param(item: ParamSpec, raw: Any) -> tuple[Any, str | None]:
+    if raw is None:
+        return (None, None) if item.nullable else (None, f"must be {item.range_text()}, got null")
+    if item.kind == "choice":
+        if raw in item.choices:
+            return raw, None
+        return None, f"must be {item.range_text()}, got {raw!r}"
+    if not _is_number(raw):
+        return None, f"must be a number in {item.range_text()}, got {type(raw).__name__}"
+    if not math.isfinite(raw):
+        return None, f"must be finite, got {raw}"
+    if item.kind == "int":
+        if not float(raw).is_integer():
+            return None, f"must be an {item.range_text()}, got {raw}"
+        raw = int(raw)
+    else:
+        raw = float(raw)
+    if not item.in_range(raw):
+        return None, f"must be in {item.range_text()}, got {raw:g}"
+    return raw, None
+
+
+# ---------------------------------------------------------------------------------------- result
+
+
+def _check_finite(loss_id: str, result: LossResult) -> None:
+    fields = {"loss": np.asarray(result.loss)}
+    for name in ("per_example", "chosen_rewards", "rejected_rewards"):
+        value = getattr(result, name)
+        if value is not None:
+            fields[name] = value
+    bad = [name for name, value in fields.items() if not np.isfinite(value).all()]
+    if bad:
+        raise ApiError(
+            422,
+            f"invalid request for loss {loss_id!r}: the result overflows float64 "
+            f"({', '.join(bad)} not finite); "
+            "the inputs are too large in magnitude for this loss and these params",
+            [_err(["result", name], "is not finite (overflow)") for name in bad],
+        )

@@ -1,0 +1,192 @@
+"""Loss as a function of the margin, and its analytic derivative, for the pairwise losses.
+
+d loss / d margin is the weight a gradient step gives an example with that margin: DPO's
+σ(−βΔ)·β fades as the pair is won, IPO's grows without bound on both sides, the hinge is
+flat past its margin. Each curve evaluates the library function itself on inputs placed along a
+path with the given margin, so the curve and the loss cannot disagree; the derivative is written
+out by hand and tested against finite differences.
+
+Losses that depend on more than the margin (NCA, SPPO, APO) are drawn along the symmetric
+path ρ_w = +m/2, ρ_l = −m/2; for those the curve is one slice of the loss, and the page says so.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from app.losses import pairwise, reference_free, reward_model
+from app.losses._numeric import log_sigmoid, sigmoid, softplus
+
+Params = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class CurveDef:
+    """How to draw one loss against its margin."""
+
+    margin: str  # what the x axis is, in words
+    loss: Callable[[np.ndarray, Params], np.ndarray]
+    derivative: Callable[[np.ndarray, Params], np.ndarray]
+    scaled_by_beta: bool = True  # default range is ±5/β when β multiplies the margin
+
+
+def _symmetric_ratios(fn: Callable[..., Any]) -> Callable[[np.ndarray, Params], np.ndarray]:
+    def loss(m: np.ndarray, params: Params) -> np.ndarray:
+        zero = np.zeros_like(m)
+        return fn(
+            policy_chosen_logps=m / 2,
+            policy_rejected_logps=-m / 2,
+            reference_chosen_logps=zero,
+            reference_rejected_logps=zero,
+            **params,
+        ).per_example
+
+    return loss
+
+
+def _symmetric_policy(
+    fn: Callable[..., Any], **fixed: Any
+) -> Callable[[np.ndarray, Params], np.ndarray]:
+    def loss(m: np.ndarray, params: Params) -> np.ndarray:
+        return fn(
+            policy_chosen_logps=m / 2, policy_rejected_logps=-m / 2, **fixed, **params
+        ).per_example
+
+    return loss
+
+
+def _bt_loss(m: np.ndarray, params: Params) -> np.ndarray:
+    return reward_model.bradley_terry(
+        chosen_rewards=m / 2, rejected_rewards=-m / 2, **params
+    ).per_example
+
+
+def _orpo_loss(m: np.ndarray, params: Params) -> np.ndarray:
+    # Drawn over the log-odds ratio itself: no pair of log-probs is needed (nll_loss held at 0).
+    return reference_free.odds_ratio_loss(m, beta=params["beta"])
+
+
+def _d_dpo(m: np.ndarray, p: Params) -> np.ndarray:
+    z, eps = p["beta"] * m, p["label_smoothing"]
+    return p["beta"] * (-(1 - eps) * sigmoid(-z) + eps * sigmoid(z))
+
+
+def _d_robust(m: np.ndarray, p: Params) -> np.ndarray:
+    z, eps = p["beta"] * m, p["label_smoothing"]
+    return p["beta"] * (-(1 - eps) * sigmoid(-z) - eps * sigmoid(z)) / (1 - 2 * eps)
+
+
+def _d_ipo(m: np.ndarray, p: Params) -> np.ndarray:
+    return 2 * (m - 1 / (2 * p["beta"]))
+
+
+def _d_hinge(m: np.ndarray, p: Params) -> np.ndarray:
+    return np.where(p["beta"] * m < 1, -p["beta"], 0.0)
+
+
+def _d_nca(m: np.ndarray, p: Params) -> np.ndarray:
+    a = p["beta"] * m / 2  # r_w = a, r_l = −a: ℓ = 1.5·softplus(−a) + 0.5·softplus(a)
+    return p["beta"] / 2 * (-1.5 * sigmoid(-a) + 0.5 * sigmoid(a))
+
+
+def _d_sppo(m: np.ndarray, p: Params) -> np.ndarray:
+    return 2 * (m / 2 - 0.5 / p["beta"])  # ℓ = 2·(m/2 − 1/(2β))²
+
+
+def _d_apo_zero(m: np.ndarray, p: Params) -> np.ndarray:
+    a = p["beta"] * m / 2  # ℓ = 1 − σ(a) + σ(−a)
+    return -p["beta"] * sigmoid(a) * sigmoid(-a)
+
+
+def _d_apo_down(m: np.ndarray, p: Params) -> np.ndarray:
+    a, z = p["beta"] * m / 2, p["beta"] * m  # ℓ = σ(a) + 1 − σ(z)
+    return p["beta"] / 2 * sigmoid(a) * sigmoid(-a) - p["beta"] * sigmoid(z) * sigmoid(-z)
+
+
+def _d_discopop(m: np.ndarray, p: Params) -> np.ndarray:
+    beta, tau = p["beta"], p["tau"]
+    z = beta * m
+    mix = sigmoid(z / tau)
+    dmix = mix * sigmoid(-z / tau) / tau
+    exp_mix = np.exp(log_sigmoid(z / tau) - z)  # e^(−z)·σ(z/τ), finite for τ ≤ 1
+    exp_dmix = exp_mix * sigmoid(-z / tau) / tau  # e^(−z)·dσ(z/τ)/dz
+    dz = -sigmoid(-z) * (1 - mix) - softplus(-z) * dmix - exp_mix + exp_dmix
+    return beta * dz
+
+
+def _d_simpo(m: np.ndarray, p: Params) -> np.ndarray:
+    return -p["beta"] * sigmoid(-(p["beta"] * m - p["gamma"]))
+
+
+def _d_logistic_beta(m: np.ndarray, p: Params) -> np.ndarray:
+    return -p["beta"] * sigmoid(-p["beta"] * m)
+
+
+def _d_bt(m: np.ndarray, p: Params) -> np.ndarray:
+    return -sigmoid(-m)
+
+
+def _d_orpo(m: np.ndarray, p: Params) -> np.ndarray:
+    return -p["beta"] * sigmoid(-m)
+
+
+_DELTA = "Δ = ρ_w − ρ_l"
+_SPLIT = "Δ = ρ_w − ρ_l, drawn with ρ_w = +Δ/2 and ρ_l = −Δ/2 (this loss depends on the split)"
+
+CURVES: dict[str, CurveDef] = {
+    "bradley-terry": CurveDef(
+        "r_c − r_r (no margin input; r_c = +m/2, r_r = −m/2, so the centring term is 0)",
+        _bt_loss,
+        _d_bt,
+        scaled_by_beta=False,
+    ),
+    "dpo": CurveDef(_DELTA, _symmetric_ratios(pairwise.dpo), _d_dpo),
+    "ipo": CurveDef(_DELTA + " (length-averaged)", _symmetric_ratios(pairwise.ipo), _d_ipo),
+    "robust-dpo": CurveDef(_DELTA, _symmetric_ratios(pairwise.robust_dpo), _d_robust),
+    "hinge": CurveDef(_DELTA, _symmetric_ratios(pairwise.hinge), _d_hinge),
+    "nca": CurveDef(_SPLIT, _symmetric_ratios(pairwise.nca), _d_nca),
+    "sppo-hard": CurveDef(_SPLIT, _symmetric_ratios(pairwise.sppo_hard), _d_sppo),
+    "apo-zero": CurveDef(_SPLIT, _symmetric_ratios(pairwise.apo_zero), _d_apo_zero),
+    "apo-down": CurveDef(_SPLIT, _symmetric_ratios(pairwise.apo_down), _d_apo_down),
+    "discopop": CurveDef(_DELTA, _symmetric_ratios(pairwise.discopop), _d_discopop),
+    "simpo": CurveDef(
+        "ℓ_w − ℓ_l (length-averaged policy log-probs)",
+        _symmetric_policy(reference_free.simpo),
+        _d_simpo,
+    ),
+    "cpo": CurveDef(
+        "ℓ_w − ℓ_l (policy log-probs; nll_loss held at 0)",
+        _symmetric_policy(reference_free.cpo, nll_loss=0.0),
+        _d_logistic_beta,
+    ),
+    "orpo": CurveDef(
+        "log odds ratio log(odds(y_w)/odds(y_l)) (nll_loss held at 0)",
+        _orpo_loss,
+        _d_orpo,
+        scaled_by_beta=False,
+    ),
+}
+
+
+def margin_curve(
+    loss_id: str, params: Params, *, margins: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """(loss, d loss / d margin) at each margin, for a loss in ``CURVES`` and complete params.
+
+    >>> params = {"beta": 1.0, "label_smoothing": 0.0}
+    >>> loss, slope = margin_curve("dpo", params, margins=np.zeros(1))
+    >>> round(float(loss[0]), 12), float(slope[0])  # log 2, −β·σ(0)
+    (0.69314718056, -0.5)
+    """
+    curve = CURVES[loss_id]
+    return curve.loss(margins, params), curve.derivative(margins, params)
+
+
+def default_range(loss_id: str, params: Params) -> tuple[float, float]:
+    """±5/β when β scales the margin (so every curve shows the same stretch of βΔ), else ±5."""
+    half = 5.0 / params["beta"] if CURVES[loss_id].scaled_by_beta else 5.0
+    return -half, half
