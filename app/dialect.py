@@ -84,3 +84,53 @@ def finish_build(conn: sqlite3.Connection) -> None:
     conn.execute("INSERT INTO paper_fts(paper_fts) VALUES('optimize')")
     conn.execute("INSERT INTO category_fts(category_fts) VALUES('optimize')")
     conn.execute("ANALYZE")
+
+
+# --- Full-text search statements (read side) ------------------------------------------------
+# Highlights are marked with two control characters no paper text contains; app.queries splits
+# on them into {"text", "hit"} segments, so pages escape everything and never trust markup.
+HIT_START = "\x02"
+HIT_END = "\x03"
+
+# Column weights for bm25 in paper_fts column order: paper_id (unindexed), title, authors,
+# summary, categories, venue. A title hit should outrank a passing mention in a summary.
+_PAPER_WEIGHTS = "0.0, 10.0, 4.0, 1.0, 2.0, 1.0"
+_CATEGORY_WEIGHTS = "0.0, 0.0, 5.0, 1.0"
+
+
+def paper_rank_subquery() -> str:
+    """``SELECT paper_id, rank`` of papers matching ``:fts_match``; lower rank is better."""
+    return (
+        f"SELECT paper_id, bm25(paper_fts, {_PAPER_WEIGHTS}) AS rank "
+        "FROM paper_fts WHERE paper_fts MATCH :fts_match"
+    )
+
+
+def paper_search_statement() -> str:
+    """Best papers for ``:fts_match`` (at most ``:limit``) with a highlighted title and a snippet
+    of the best-matching column."""
+    return (
+        f"SELECT paper_id, bm25(paper_fts, {_PAPER_WEIGHTS}) AS rank, "
+        f"highlight(paper_fts, 1, '{HIT_START}', '{HIT_END}') AS title_hl, "
+        f"snippet(paper_fts, -1, '{HIT_START}', '{HIT_END}', '…', 24) AS snippet "
+        "FROM paper_fts WHERE paper_fts MATCH :fts_match ORDER BY rank, paper_id LIMIT :limit"
+    )
+
+
+def paper_match_count_statement() -> str:
+    return "SELECT COUNT(*) FROM paper_fts WHERE paper_fts MATCH :fts_match"
+
+
+def category_search_statement() -> str:
+    """Best categories and dimensions for ``:fts_match`` with highlighted name and snippet."""
+    return (
+        f"SELECT category_id, kind, bm25(category_fts, {_CATEGORY_WEIGHTS}) AS rank, "
+        f"highlight(category_fts, 2, '{HIT_START}', '{HIT_END}') AS name_hl, "
+        f"snippet(category_fts, 3, '{HIT_START}', '{HIT_END}', '…', 24) AS snippet "
+        "FROM category_fts WHERE category_fts MATCH :fts_match "
+        "ORDER BY rank, category_id LIMIT :limit"
+    )
+
+
+def category_match_count_statement() -> str:
+    return "SELECT COUNT(*) FROM category_fts WHERE category_fts MATCH :fts_match"
