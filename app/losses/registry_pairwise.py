@@ -190,7 +190,7 @@ SPECS: tuple[LossSpec, ...] = (
         'DPOTrainer, loss_type="sigmoid"',
         params=(beta(), LABEL_SMOOTHING_CDPO),
         notes=(
-            "ε > 0 is conservative DPO (Mitchell 2023, a note not on arXiv). TRL 1.16's `sigmoid` "
+            "ε > 0 is conservative DPO (Mitchell 2023, a note not on arXiv). TRL 1.16's 'sigmoid' "
             "loss no longer applies label_smoothing; at ε = 0 the two agree exactly.",
         ),
     ),
