@@ -299,7 +299,7 @@ SPECS: tuple[LossSpec, ...] = (
         "Regresses each log-ratio onto its target: +η/2 for the winner, −η/2 for the loser (η = "
         "1/β), "
         "the hard-label version of SPPO's square loss.",
-        (PaperRef("2405.00675", "Wu et al. 2024 (SPPO)", "Eq. (4.7), Algorithm 1", None),),
+        (PaperRef("2405.00675", "Wu et al. 2024 (SPPO)", "Eq. (4.7), Algorithm 1", "wu2024-sppo"),),
         'DPOTrainer, loss_type="sppo_hard"',
         notes=(
             "The paper estimates the win probability softly with PairRM; setting it to 1 for the "
