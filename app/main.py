@@ -17,6 +17,7 @@ from app import __version__, dialect
 from app.config import Settings
 from app.errors import ApiError, error_body
 from app.graph import build_graph
+from app.http import ApiHttpMiddleware, docs_router
 from app.routes import api, losses, pages
 
 
@@ -63,6 +64,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.templates = Jinja2Templates(directory=str(settings.templates_dir))
     app.mount("/static", StaticFiles(directory=str(settings.static_dir)), name="static")
     _install_error_handlers(app)
+    app.add_middleware(ApiHttpMiddleware)
+    app.include_router(docs_router)
     app.include_router(api.router)
     app.include_router(losses.api_router)
     app.include_router(losses.page_router)

@@ -27,9 +27,9 @@ from app.listing import (
 )
 
 __all__ = [
-    "PaperQuery", "compare", "get_category", "get_dimension", "get_meta", "get_paper",
-    "list_dimensions", "list_papers", "matching_papers", "matrix", "parse_paper_query",
-    "resolve_paper", "search", "timeline",
+    "PaperQuery", "compare", "dimension_ids", "get_category", "get_dimension", "get_meta",
+    "get_paper", "get_paper_citation", "list_dimensions", "list_papers", "matching_papers",
+    "matrix", "parse_paper_query", "resolve_paper", "search", "timeline",
 ]
 
 
@@ -448,3 +448,8 @@ def compare(*, conn: Connection, paper_ids: list[str]) -> dict[str, Any]:
                 rows.append({"category": cat, "papers": marks, "shared": all(marks)})
         dimensions.append({"id": dim.id, "name": dim.name, "rows": rows})
     return {"papers": [paper_row(found[pid]) for pid in ids], "dimensions": dimensions}
+
+
+def dimension_ids(*, conn: Connection) -> list[str]:
+    """Dimension ids in display order (what ``/papers`` accepts as parameter names)."""
+    return [r[0] for r in conn.execute(text("SELECT id FROM dimension ORDER BY ord, id"))]
