@@ -125,6 +125,8 @@ def swagger_ui() -> HTMLResponse:
         swagger_js_url=f"{VENDOR}/swagger-ui/swagger-ui-bundle.js",
         swagger_css_url=f"{VENDOR}/swagger-ui/swagger-ui.css",
         swagger_favicon_url=f"{VENDOR}/swagger-ui/favicon-32x32.png",
+        # No online validator badge: the page must work, and stay quiet, without internet.
+        swagger_ui_parameters={"validatorUrl": None},
     )
 
 

@@ -132,7 +132,15 @@ class Dimension(Strict):
     )
     order: int = Field(ge=0, description="Position in listings (ascending).", examples=[4])
     categories: list[Category] = Field(
-        min_length=1, description="The category tree as a list; parents point upwards."
+        min_length=1,
+        description="The category tree as a list; parents point upwards.",
+        examples=[[
+            {"id": "response-vs-token", "name": "Response- vs token-level",
+             "description": "Where along the output the reward is attached.",
+             "provenance": ["survey-v1"]},
+            {"id": "token-level", "name": "Token level", "parent": "response-vs-token",
+             "description": "A dense signal at individual tokens.", "provenance": ["survey-v1"]},
+        ]],
     )
 
 
@@ -181,7 +189,9 @@ class PaperProvenance(Strict):
     )
     added: dt.date = Field(description="Date the entry was added.", examples=["2026-11-27"])
     verified: Verified | None = Field(
-        default=None, description="Where the metadata was checked, and when."
+        default=None,
+        description="Where the metadata was checked, and when.",
+        examples=[{"source": "https://arxiv.org/abs/2305.18290", "on": "2026-11-27"}],
     )
 
 
@@ -213,7 +223,9 @@ class Paper(Strict):
     arxiv: str | None = Field(
         default=None, description="Versionless arXiv id.", examples=["2305.18290"]
     )
-    doi: str | None = Field(default=None, description="DOI.", examples=["10.48550/arXiv.2305.18290"])
+    doi: str | None = Field(
+        default=None, description="DOI.", examples=["10.48550/arXiv.2305.18290"]
+    )
     url: str | None = Field(
         default=None,
         description="Canonical landing page (http/https).",
@@ -233,14 +245,23 @@ class Paper(Strict):
         examples=[{"expression": ["implicit"], "granularity": ["response-level"]}],
     )
     relations: list[Relation] = Field(
-        default_factory=list, description="Typed edges to other papers."
+        default_factory=list,
+        description="Typed edges to other papers.",
+        examples=[[{"type": "extends", "target": "ouyang2022-instructgpt"}]],
     )
     losses: list[Id] = Field(
         default_factory=list,
         description="Ids of loss-lab entries that implement this paper's objective.",
         examples=[["dpo"]],
     )
-    provenance: PaperProvenance = Field(description="Placement source and metadata check.")
+    provenance: PaperProvenance = Field(
+        description="Placement source and metadata check.",
+        examples=[{
+            "classification": "curated",
+            "added": "2026-11-27",
+            "verified": {"source": "https://arxiv.org/abs/2305.18290", "on": "2026-11-27"},
+        }],
+    )
 
     _urls = field_validator("url", "code")(check_http_url)
 
@@ -295,31 +316,64 @@ class Paper(Strict):
 class SurveyVersion(Strict):
     version: Text = Field(description="v1, v2, journal ...", examples=["v2"])
     date: dt.date = Field(description="Date of that version.", examples=["2025-08-29"])
-    note: Text = Field(description="What changed in this version, in our words.")
+    note: Text = Field(
+        description="What changed in this version, in our words.",
+        examples=["Adds evaluation as a fourth guiding question."],
+    )
 
 
 class FramingStep(Strict):
-    name: Text = Field(description="Name of the step in the survey's analogy.")
-    description: Text = Field(description="What the step means for reward design, in our words.")
+    name: Text = Field(
+        description="Name of the step in the survey's analogy.", examples=["Diagnosis"]
+    )
+    description: Text = Field(
+        description="What the step means for reward design, in our words.",
+        examples=["Feedback: evaluative signals about the model's outputs are gathered."],
+    )
 
 
 class Survey(Strict):
     """The survey whose taxonomy the atlas is built on."""
 
     id: Id = Field(description="Id of the survey.", examples=["ji2025-reward-design-survey"])
-    title: Text = Field(description="Title as on arXiv.")
-    authors: list[Text] = Field(min_length=1, description="Full author list.")
+    title: Text = Field(
+        description="Title as on arXiv.",
+        examples=["A Survey on Progress in LLM Alignment from the Perspective of Reward Design"],
+    )
+    authors: list[Text] = Field(
+        min_length=1, description="Full author list.", examples=[["Miaomiao Ji", "Yanqiu Wu"]]
+    )
     year: int = Field(description="Year of v1.", examples=[2025])
     arxiv: str = Field(description="Versionless arXiv id.", examples=["2505.02666"])
     url: str = Field(description="Landing page.", examples=["https://arxiv.org/abs/2505.02666"])
-    venue: Text | None = Field(default=None, description="Journal version.")
-    doi: str | None = Field(default=None, description="DOI of the journal version.")
-    summary: Text = Field(min_length=1, description="What the survey does, in our words.")
-    framing: list[FramingStep] = Field(
-        min_length=1, description="The diagnosis -> prescription -> treatment framing."
+    venue: Text | None = Field(
+        default=None,
+        description="Journal version.",
+        examples=["IEEE Transactions on Artificial Intelligence (2026)"],
     )
-    versions: list[SurveyVersion] = Field(min_length=1, description="Versions of the survey.")
-    notes: Text | None = Field(default=None, description="What we could and could not verify.")
+    doi: str | None = Field(
+        default=None, description="DOI of the journal version.", examples=["10.1234/abc"]
+    )
+    summary: Text = Field(
+        min_length=1,
+        description="What the survey does, in our words.",
+        examples=["A review that puts reward design at the centre of aligning LLMs."],
+    )
+    framing: list[FramingStep] = Field(
+        min_length=1,
+        description="The diagnosis -> prescription -> treatment framing.",
+        examples=[[{"name": "Diagnosis", "description": "Feedback on the model's outputs."}]],
+    )
+    versions: list[SurveyVersion] = Field(
+        min_length=1,
+        description="Versions of the survey.",
+        examples=[[{"version": "v1", "date": "2025-05-05", "note": "First version."}]],
+    )
+    notes: Text | None = Field(
+        default=None,
+        description="What we could and could not verify.",
+        examples=["We read the abstracts but not the full body."],
+    )
 
     _url = field_validator("url")(check_http_url)
 
