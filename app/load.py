@@ -1,4 +1,4 @@
-"""Read and validate the taxonomy: every problem in every file, at once, as ``path:line: field: msg``.
+"""Read and validate the taxonomy: all problems in all files at once, as ``path:line: field: msg``.
 
 Single-file shape comes from the pydantic models in :mod:`app.schema`; the cross-file rules
 (unique ids, dangling references, cycles, duplicate arXiv ids / DOIs / titles) live here.
@@ -46,16 +46,47 @@ class Problem:
         return f"{shown.as_posix()}:{self.line}: {self.field}: {self.message}"
 
     def github(self, base: Path | None = None) -> str:
-        """A GitHub Actions annotation, shown on the pull request's diff line."""
-        shown = self.path.relative_to(base) if base else self.path
-        text = f"{self.field}: {self.message}".replace("%", "%25").replace("\n", "%0A")
-        return f"::error file={shown.as_posix()},line={self.line}::{text}"
+        """A GitHub Actions annotation (``::error file=…,line=…::…``), shown on the pull
+        request's diff line. ``file`` must be relative to the repository root (the job's working
+        directory); values are escaped as the workflow-command syntax requires."""
+        shown = self.path
+        if base is not None:
+            try:
+                shown = self.path.resolve().relative_to(base.resolve())
+            except ValueError:
+                pass
+        file = _escape_property(shown.as_posix())
+        text = _escape_data(f"{self.field}: {self.message}")
+        return f"::error file={file},line={self.line}::{text}"
+
+
+def _escape_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_property(text: str) -> str:
+    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
 @dataclass
 class SourceFile:
     path: Path
     parsed: ParsedYaml
+    placeholders: list[Loc] = field(default_factory=list)  # values still reading "TODO ..."
+
+
+PLACEHOLDER = "TODO"
+
+
+def find_placeholders(data: Any, loc: Loc = ()) -> list[tuple[Loc, str]]:
+    """Every text value that still starts with ``TODO`` (``reward-atlas new-paper`` writes them)."""
+    if isinstance(data, str):
+        return [(loc, data)] if data.lstrip().startswith(PLACEHOLDER) else []
+    if isinstance(data, dict):
+        return [hit for key, value in data.items() for hit in find_placeholders(value, (*loc, key))]
+    if isinstance(data, list):
+        return [hit for i, value in enumerate(data) for hit in find_placeholders(value, (*loc, i))]
+    return []
 
 
 @dataclass
@@ -165,6 +196,8 @@ def _validate_model(
     except ValidationError as exc:
         for error in exc.errors(include_url=False):
             loc = tuple(error["loc"])
+            if any(loc[: len(todo)] == todo for todo in src.placeholders):
+                continue  # the placeholder is reported already, with what to write instead
             problems.append(
                 Problem(src.path, src.parsed.line_of(loc), dotted(loc), _friendly(error, model))
             )
@@ -188,7 +221,13 @@ def _read(path: Path, kind: str, problems: list[Problem]) -> SourceFile | None:
             Problem(path, 1, "(root)", f"expected a mapping, got {type(parsed.data).__name__}")
         )
         return None
-    return SourceFile(path, parsed)
+    src = SourceFile(path, parsed)
+    for loc, text in find_placeholders(parsed.data):
+        src.placeholders.append(loc)
+        problems.append(
+            Problem(path, parsed.line_of(loc), dotted(loc), f"fill in the placeholder: {text}")
+        )
+    return src
 
 
 def _check_file_name(src: SourceFile, entity_id: str, problems: list[Problem]) -> None:
