@@ -110,22 +110,30 @@ class ValidationFailed(Exception):
         self.problems = problems
 
 
-def content_hash(data_dir: Path) -> str:
-    """Hash of every YAML file's path and bytes: the data version."""
+def content_hash(data_dir: Path, contents: dict[Path, bytes] | None = None) -> str:
+    """Hash of every YAML file's path and bytes: the data version.
+
+    ``contents`` (path -> bytes) saves reading the files again when the loader already has them.
+    """
     digest = hashlib.sha256()
-    for path in sorted(data_files(data_dir)):
+    files = contents if contents is not None else {p: p.read_bytes() for p in data_files(data_dir)}
+    for path in sorted(files, key=lambda p: p.relative_to(data_dir).as_posix()):
         digest.update(path.relative_to(data_dir).as_posix().encode())
         digest.update(b"\0")
-        digest.update(path.read_bytes())
+        digest.update(files[path])
         digest.update(b"\0")
     return digest.hexdigest()
 
 
+def _yaml_files(folder: Path) -> list[Path]:
+    return sorted(
+        (p for p in folder.glob("*") if p.suffix in (".yaml", ".yml")), key=lambda p: p.name
+    )
+
+
 def data_files(data_dir: Path) -> list[Path]:
     files = [data_dir / "survey.yaml"] if (data_dir / "survey.yaml").exists() else []
-    for sub in ("dimensions", "papers"):
-        files += sorted((data_dir / sub).glob("*.yaml")) + sorted((data_dir / sub).glob("*.yml"))
-    return files
+    return files + _yaml_files(data_dir / "dimensions") + _yaml_files(data_dir / "papers")
 
 
 def normalise_title(title: str) -> str:
@@ -204,8 +212,10 @@ def _validate_model(
         return None
 
 
-def _read(path: Path, kind: str, problems: list[Problem]) -> SourceFile | None:
-    raw = path.read_bytes()
+def _read(
+    path: Path, kind: str, problems: list[Problem], contents: dict[Path, bytes]
+) -> SourceFile | None:
+    raw = contents[path] = path.read_bytes()
     parsed = parse_yaml(raw)
     first_line = raw.split(b"\n", 1)[0].decode("utf-8", "replace").strip()
     if not first_line.startswith(MODELINE_PREFIX):
@@ -246,9 +256,7 @@ def _check_file_name(src: SourceFile, entity_id: str, problems: list[Problem]) -
 # Cross-file rules
 
 
-def _check_dimensions(
-    dims: list[tuple[s.Dimension, SourceFile]], problems: list[Problem]
-) -> None:
+def _check_dimensions(dims: list[tuple[s.Dimension, SourceFile]], problems: list[Problem]) -> None:
     where_defined: dict[str, list[tuple[SourceFile, int, int]]] = {}
     for dim, src in dims:
         for index, cat in enumerate(dim.categories):
@@ -268,17 +276,24 @@ def _check_dimensions(
                 if (o, o_index) != (src, index)
             )
             problems.append(
-                Problem(src.path, line, f"categories[{index}].id",
-                        f"duplicate id {cat_id!r} (also at {others})")
+                Problem(
+                    src.path,
+                    line,
+                    f"categories[{index}].id",
+                    f"duplicate id {cat_id!r} (also at {others})",
+                )
             )
     for dim, src in dims:
         parents: dict[str, str | None] = {}
         for index, cat in enumerate(dim.categories):
             if cat.sparse and not cat.sparse_reason:
                 problems.append(
-                    Problem(src.path, src.parsed.line_of(("categories", index, "sparse")),
-                            f"categories[{index}].sparse_reason",
-                            "required when sparse is true: say why the field has few papers here")
+                    Problem(
+                        src.path,
+                        src.parsed.line_of(("categories", index, "sparse")),
+                        f"categories[{index}].sparse_reason",
+                        "required when sparse is true: say why the field has few papers here",
+                    )
                 )
             if cat.parent is None:
                 parents[cat.id] = None
@@ -289,9 +304,13 @@ def _check_dimensions(
                 problems.append(Problem(src.path, line, where, f"unknown category {cat.parent!r}"))
             elif owner[cat.parent] != dim.id:
                 problems.append(
-                    Problem(src.path, line, where,
-                            f"{cat.parent!r} belongs to dimension {owner[cat.parent]!r}, "
-                            f"not {dim.id!r}")
+                    Problem(
+                        src.path,
+                        line,
+                        where,
+                        f"{cat.parent!r} belongs to dimension {owner[cat.parent]!r}, "
+                        f"not {dim.id!r}",
+                    )
                 )
             else:
                 parents[cat.id] = cat.parent
@@ -300,9 +319,12 @@ def _check_dimensions(
             start = min(cycle)
             index = next(i for i, c in enumerate(dim.categories) if c.id == start)
             problems.append(
-                Problem(src.path, src.parsed.line_of(("categories", index, "parent")),
-                        f"categories[{index}].parent",
-                        "cycle in category tree: " + " -> ".join(_rotate(cycle, start) + [start]))
+                Problem(
+                    src.path,
+                    src.parsed.line_of(("categories", index, "parent")),
+                    f"categories[{index}].parent",
+                    "cycle in category tree: " + " -> ".join(_rotate(cycle, start) + [start]),
+                )
             )
 
 
@@ -341,19 +363,22 @@ def _check_papers(
         ):
             if value is not None:
                 shown = paper.title if key == "title" else value
-                groups.setdefault((key, value), []).append((src, src.parsed.line_of((key,)), shown))
+                groups.setdefault((key, value), []).append((src, key, shown))
     labels = {"title": "normalised title", "arxiv": "arXiv id", "doi": "DOI", "id": "id"}
     for (key, _), members in groups.items():
         if len(members) < 2:
             continue
-        for src, line, shown in members:
+        placed_at = [(src, src.parsed.line_of((field_,)), shown) for src, field_, shown in members]
+        for src, line, shown in placed_at:
             others = ", ".join(
                 f"{o.path.parent.name}/{o.path.name}:{o_line}"
-                for o, o_line, _ in members
+                for o, o_line, _ in placed_at
                 if o is not src
             )
             problems.append(
-                Problem(src.path, line, key, f"duplicate {labels[key]} {shown!r} (also in {others})")
+                Problem(
+                    src.path, line, key, f"duplicate {labels[key]} {shown!r} (also in {others})"
+                )
             )
 
     for paper, src in papers:
@@ -362,43 +387,66 @@ def _check_papers(
         for dim_id, cats in paper.classification.items():
             if dim_id not in dim_ids:
                 problems.append(
-                    Problem(src.path, line_of(("classification", dim_id)),
-                            f"classification.{dim_id}",
-                            f"unknown dimension {dim_id!r} (known: {', '.join(sorted(dim_ids))})")
+                    Problem(
+                        src.path,
+                        line_of(("classification", dim_id)),
+                        f"classification.{dim_id}",
+                        f"unknown dimension {dim_id!r} (known: {', '.join(sorted(dim_ids))})",
+                    )
                 )
                 continue
             for index, cat in enumerate(cats):
                 where = f"classification.{dim_id}[{index}]"
-                line = line_of(("classification", dim_id, index))
+                loc = ("classification", dim_id, index)
                 if cat not in cat_dim:
-                    problems.append(Problem(src.path, line, where, f"unknown category {cat!r}"))
+                    problems.append(
+                        Problem(src.path, line_of(loc), where, f"unknown category {cat!r}")
+                    )
                 elif cat_dim[cat] != dim_id:
                     problems.append(
-                        Problem(src.path, line, where,
-                                f"{cat!r} belongs to dimension {cat_dim[cat]!r}, not {dim_id!r}")
+                        Problem(
+                            src.path,
+                            line_of(loc),
+                            where,
+                            f"{cat!r} belongs to dimension {cat_dim[cat]!r}, not {dim_id!r}",
+                        )
                     )
                 elif cat in placed:
-                    problems.append(Problem(src.path, line, where, f"{cat!r} is listed twice"))
+                    problems.append(
+                        Problem(src.path, line_of(loc), where, f"{cat!r} is listed twice")
+                    )
                 placed.add(cat)
         for index, cat in enumerate(paper.provenance.attested):
             if cat not in placed:
                 problems.append(
-                    Problem(src.path, line_of(("provenance", "attested", index)),
-                            f"provenance.attested[{index}]",
-                            f"{cat!r} is not in this paper's classification")
+                    Problem(
+                        src.path,
+                        line_of(("provenance", "attested", index)),
+                        f"provenance.attested[{index}]",
+                        f"{cat!r} is not in this paper's classification",
+                    )
                 )
 
         edges: set[tuple[str, str]] = set()
         for index, rel in enumerate(paper.relations):
             where = f"relations[{index}].target"
-            line = line_of(("relations", index, "target"))
+            loc = ("relations", index, "target")
             if rel.target == paper.id:
-                problems.append(Problem(src.path, line, where, "a paper cannot relate to itself"))
+                problems.append(
+                    Problem(src.path, line_of(loc), where, "a paper cannot relate to itself")
+                )
             elif rel.target not in paper_ids:
-                problems.append(Problem(src.path, line, where, f"unknown paper {rel.target!r}"))
+                problems.append(
+                    Problem(src.path, line_of(loc), where, f"unknown paper {rel.target!r}")
+                )
             if (rel.type, rel.target) in edges:
                 problems.append(
-                    Problem(src.path, line, where, f"duplicate relation {rel.type} {rel.target!r}")
+                    Problem(
+                        src.path,
+                        line_of(loc),
+                        where,
+                        f"duplicate relation {rel.type} {rel.target!r}",
+                    )
                 )
             edges.add((rel.type, rel.target))
 
@@ -406,14 +454,18 @@ def _check_papers(
             for index, loss in enumerate(paper.losses):
                 if loss not in loss_ids:
                     problems.append(
-                        Problem(src.path, line_of(("losses", index)), f"losses[{index}]",
-                                f"unknown loss {loss!r} (known: {', '.join(sorted(loss_ids))})")
+                        Problem(
+                            src.path,
+                            line_of(("losses", index)),
+                            f"losses[{index}]",
+                            f"unknown loss {loss!r} (known: {', '.join(sorted(loss_ids))})",
+                        )
                     )
 
     extends = nx.DiGraph()
     for paper, _ in papers:
         for rel in paper.relations:
-            if rel.type == s.RelationType.extends and rel.target in paper_ids - {paper.id}:
+            if rel.type == "extends" and rel.target != paper.id and rel.target in paper_ids:
                 extends.add_edge(paper.id, rel.target)
     by_id = {p.id: (p, src) for p, src in papers}
     for cycle in _cycles(extends):
@@ -425,9 +477,12 @@ def _check_papers(
             i for i, r in enumerate(paper.relations) if r.type == "extends" and r.target == nxt
         )
         problems.append(
-            Problem(src.path, src.parsed.line_of(("relations", index, "target")),
-                    f"relations[{index}].target",
-                    "cycle in 'extends': " + " -> ".join(ordered + [start]))
+            Problem(
+                src.path,
+                src.parsed.line_of(("relations", index, "target")),
+                f"relations[{index}].target",
+                "cycle in 'extends': " + " -> ".join(ordered + [start]),
+            )
         )
 
 
@@ -448,21 +503,22 @@ def load_taxonomy(data_dir: Path) -> tuple[Taxonomy | None, list[Problem]]:
     """Validate every file under ``data_dir``; return the taxonomy only when there is no problem."""
     data_dir = Path(data_dir)
     problems: list[Problem] = []
+    contents: dict[Path, bytes] = {}
     if not data_dir.is_dir():
         return None, [Problem(data_dir, 1, "(dir)", "data directory does not exist")]
 
     survey: s.Survey | None = None
     survey_path = data_dir / "survey.yaml"
     if survey_path.exists():
-        src = _read(survey_path, "survey", problems)
+        src = _read(survey_path, "survey", problems, contents)
         if src is not None:
             survey = _validate_model(s.Survey, src, problems)  # type: ignore[assignment]
     else:
         problems.append(Problem(survey_path, 1, "(file)", "survey.yaml is missing"))
 
     dims: list[tuple[s.Dimension, SourceFile]] = []
-    for path in sorted((data_dir / "dimensions").glob("*.y*ml")):
-        src = _read(path, "dimension", problems)
+    for path in _yaml_files(data_dir / "dimensions"):
+        src = _read(path, "dimension", problems, contents)
         if src is None:
             continue
         dim = _validate_model(s.Dimension, src, problems)
@@ -474,8 +530,8 @@ def load_taxonomy(data_dir: Path) -> tuple[Taxonomy | None, list[Problem]]:
     _check_dimensions(dims, problems)
 
     papers: list[tuple[s.Paper, SourceFile]] = []
-    for path in sorted((data_dir / "papers").glob("*.y*ml")):
-        src = _read(path, "paper", problems)
+    for path in _yaml_files(data_dir / "papers"):
+        src = _read(path, "paper", problems, contents)
         if src is None:
             continue
         paper = _validate_model(s.Paper, src, problems)
@@ -494,7 +550,7 @@ def load_taxonomy(data_dir: Path) -> tuple[Taxonomy | None, list[Problem]]:
         survey=survey,
         dimensions=sorted((d for d, _ in dims), key=lambda d: (d.order, d.id)),
         papers=[p for p, _ in papers],
-        content_hash=content_hash(data_dir),
+        content_hash=content_hash(data_dir, contents),
         sources=sources,
     )
     return taxonomy, []

@@ -38,18 +38,58 @@ _Loader.add_implicit_resolver(
 )
 
 
+class _Fallback(Exception):
+    """The fast path met something (alias, duplicate key, odd scalar) the careful path reports."""
+
+
+_MERGE = "tag:yaml.org,2002:merge"
+
+
+class _FastLoader(_Loader):
+    """Plain safe loading, but refusing what the careful path would report as a problem."""
+
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        if node in self.constructed_objects:  # an alias: the careful path names it
+            raise _Fallback
+        try:
+            return super().construct_object(node, deep)
+        except (ValueError, TypeError, OverflowError, yaml.YAMLError) as exc:
+            raise _Fallback from exc
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
+        keys = set()
+        for key_node, _ in node.value:
+            if key_node.tag == _MERGE or not isinstance(key_node, yaml.ScalarNode):
+                raise _Fallback
+            if key_node.value in keys:
+                raise _Fallback
+            keys.add(key_node.value)
+        return super().construct_mapping(node, deep)
+
+
 @dataclass
 class ParsedYaml:
-    """A parsed document and the 1-based line of each location in it."""
+    """A parsed document and the 1-based line of each location in it.
+
+    Valid files never need their line map, so it is computed on first use only.
+    """
 
     data: Any
-    lines: dict[Loc, int] = field(default_factory=dict)
+    text: str = ""
     problems: list[tuple[int, str, str]] = field(default_factory=list)  # (line, field, message)
+    _lines: dict[Loc, int] | None = None
+
+    @property
+    def lines(self) -> dict[Loc, int]:
+        if self._lines is None:
+            self._lines = _careful(self.text).lines if self.text else {}
+        return self._lines
 
     def line_of(self, loc: Loc) -> int:
         """Line of the deepest part of ``loc`` that exists in the file (1 if none)."""
+        lines = self.lines
         for end in range(len(loc), -1, -1):
-            line = self.lines.get(tuple(loc[:end]))
+            line = lines.get(tuple(loc[:end]))
             if line is not None:
                 return line
         return 1
@@ -65,6 +105,11 @@ class _Converter:
         if depth > MAX_DEPTH:
             raise _Refused(node.start_mark.line + 1, f"nesting deeper than {MAX_DEPTH} levels")
         if isinstance(node, yaml.ScalarNode):
+            tag = node.tag
+            if tag == "tag:yaml.org,2002:str":  # the common case, already resolved
+                return node.value
+            if tag == "tag:yaml.org,2002:int" and node.value.isdigit():
+                return int(node.value)
             try:
                 return self.loader.construct_object(node, deep=True)
             except (ValueError, TypeError, OverflowError):
@@ -85,12 +130,18 @@ class _Converter:
             for key_node, value_node in node.value:
                 if not isinstance(key_node, yaml.ScalarNode):
                     raise _Refused(key_node.start_mark.line + 1, "mapping keys must be plain text")
-                key = self.loader.construct_object(key_node, deep=True)
-                key = key if isinstance(key, str) else str(key)
+                if key_node.tag == "tag:yaml.org,2002:str":
+                    key = key_node.value
+                else:
+                    key = str(self.convert(key_node, loc, depth + 1))
                 line = key_node.start_mark.line + 1
                 if key in out:
                     self.parsed.problems.append(
-                        (line, _dotted((*loc, key)), f"duplicate key (first at line {first_line[key]})")
+                        (
+                            line,
+                            _dotted((*loc, key)),
+                            f"duplicate key (first at line {first_line[key]})",
+                        )
                     )
                     continue
                 first_line[key] = line
@@ -123,7 +174,27 @@ def dotted(loc: Loc) -> str:
 
 
 def parse_yaml(raw: bytes) -> ParsedYaml:
-    """Parse one YAML document; syntax and safety problems come back in ``problems``."""
+    """Parse one YAML document; syntax and safety problems come back in ``problems``.
+
+    A fast path (libyaml + the safe constructor) handles clean files; anything it will not vouch
+    for is parsed again carefully, node by node, to report problems with lines.
+    """
+    if len(raw) <= MAX_FILE_BYTES:
+        try:
+            text = raw.decode("utf-8")
+            loader = _FastLoader(text)
+            try:
+                data = loader.get_single_data()
+            finally:
+                loader.dispose()
+            if data is not None:
+                return ParsedYaml(data=data, text=text)
+        except (_Fallback, yaml.YAMLError, UnicodeDecodeError, RecursionError):
+            pass
+    return _careful_bytes(raw)
+
+
+def _careful_bytes(raw: bytes) -> ParsedYaml:
     parsed = ParsedYaml(data=None)
     if len(raw) > MAX_FILE_BYTES:
         parsed.problems.append((1, "(file)", f"file is larger than {MAX_FILE_BYTES} bytes"))
@@ -133,6 +204,12 @@ def parse_yaml(raw: bytes) -> ParsedYaml:
     except UnicodeDecodeError as exc:
         parsed.problems.append((1, "(file)", f"not valid UTF-8 ({exc.reason} at byte {exc.start})"))
         return parsed
+    return _careful(text)
+
+
+def _careful(text: str) -> ParsedYaml:
+    parsed = ParsedYaml(data=None, text=text)
+    parsed._lines = {}
     loader = _Loader(text)
     try:
         node = loader.get_single_node()
