@@ -258,46 +258,47 @@ def _ragged(item: InputSpec, raw: Any) -> tuple[list[np.ndarray] | None, str | N
 
 
 def _length_errors(spec: LossSpec, arrays: Mapping[str, Any]) -> list[Error]:
+    """Inputs sharing a length symbol must agree; the odd ones out (not the majority) are named."""
     errors: list[Error] = []
-    first: dict[str, tuple[str, int]] = {}
-    tokens: tuple[str, list[int]] | None = None
+    groups: dict[str, list[tuple[str, int]]] = {}
     for item in spec.inputs:
-        if item.name not in arrays:
+        value = arrays.get(item.name)
+        if value is None or (item.kind == "number_or_vector" and np.ndim(value) == 0):
             continue
-        value = arrays[item.name]
-        if item.kind == "number_or_vector" and np.ndim(value) == 0:
-            continue
-        count = len(value)
-        if item.length in first and first[item.length][1] != count:
-            other, expected = first[item.length]
-            unit = (
-                "sequences"
-                if item.kind == "ragged" or spec.input(other).kind == "ragged"
-                else "elements"
-            )
-            errors.append(
-                _err(
-                    ["inputs", item.name],
-                    f"has {count} {unit}, but inputs.{other} has {expected}; they must match",
-                )
-            )
-            continue
-        first.setdefault(item.length, (item.name, count))
-        if item.kind == "ragged":
-            lengths = [len(row) for row in value]
-            if tokens is None:
-                tokens = (item.name, lengths)
-            elif lengths != tokens[1]:
-                index = next(
-                    i for i, (a, b) in enumerate(zip(lengths, tokens[1], strict=True)) if a != b
-                )
+        groups.setdefault(item.length, []).append((item.name, len(value)))
+    for members in groups.values():
+        counts = [count for _, count in members]
+        expected = max(counts, key=counts.count)  # the most common length, first on ties
+        reference = next(name for name, count in members if count == expected)
+        for name, count in members:
+            if count != expected:
+                ragged = spec.input(name).kind == "ragged" or spec.input(reference).kind == "ragged"
+                unit = "sequences" if ragged else "elements"
                 errors.append(
                     _err(
-                        ["inputs", item.name],
-                        f"sequence {index} has {lengths[index]} tokens, but inputs.{tokens[0]} has "
-                        f"{tokens[1][index]}; per-token inputs must match token for token",
+                        ["inputs", name],
+                        f"has {count} {unit}, but inputs.{reference} has {expected}; they must match",
                     )
                 )
+    if errors:
+        return errors
+    ragged = [
+        (item.name, arrays[item.name])
+        for item in spec.inputs
+        if item.kind == "ragged" and item.name in arrays
+    ]
+    for name, rows in ragged[1:]:
+        first_name, first_rows = ragged[0]
+        for index, (row, other) in enumerate(zip(rows, first_rows, strict=True)):
+            if len(row) != len(other):
+                errors.append(
+                    _err(
+                        ["inputs", name],
+                        f"sequence {index} has {len(row)} tokens, but inputs.{first_name} has "
+                        f"{len(other)}; per-token inputs must match token for token",
+                    )
+                )
+                break
     return errors
 
 

@@ -109,6 +109,8 @@ class LossDetail(LossSummary):
     notes: list[str]
     curve_margin: str | None = Field(description="The x axis of the curve, if the loss has one.")
 
+    model_config = ConfigDict(json_schema_extra={"examples": [views.detail(get_spec("dpo"))]})
+
 
 class LossRequest(BaseModel):
     """Inputs by TRL's names (lists of numbers, or lists of lists for per-token inputs)."""
