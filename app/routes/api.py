@@ -12,6 +12,7 @@ import orjson
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from fastapi.dependencies.models import Dependant
 from fastapi.responses import RedirectResponse
+from sqlalchemy import Connection
 
 from app import api_models as m
 from app import bibtex, exports, graph, queries
@@ -173,6 +174,8 @@ def paper_bibtex(
     conn: ConnDep, paper_id: Annotated[str, Path(examples=["rafailov2023-dpo"])]
 ) -> Response:
     """The paper's BibTeX entry with its stable citation key (`rafailov2023direct`)."""
+    if ":" in paper_id:
+        return _alias(conn, paper_id, "/bibtex")
     paper = queries.get_paper_citation(conn=conn, paper_id=paper_id)
     return _text(bibtex.bibtex_entry(paper), "text/x-bibtex", f"{paper['bibkey']}.bib")
 
@@ -180,10 +183,12 @@ def paper_bibtex(
 @router.get("/papers/{paper_id}/lineage", summary="Ancestors and descendants of a paper",
             tags=["graph"])
 def paper_lineage(
-    g: GraphDep, paper_id: Annotated[str, Path(examples=["rafailov2023-dpo"])]
+    conn: ConnDep, g: GraphDep, paper_id: Annotated[str, Path(examples=["rafailov2023-dpo"])]
 ) -> m.Lineage:
     """Papers this one builds on (`ancestors`) and papers that build on it (`descendants`),
     following `extends` and `variant-of` transitively, each with its distance in steps."""
+    if ":" in paper_id:
+        return _alias(conn, paper_id, "/lineage")
     return graph.lineage(graph=g, paper_id=paper_id)
 
 
@@ -197,14 +202,19 @@ def paper(
 ) -> m.PaperDetail:
     """Everything about one paper: metadata, its classification on every dimension, relations
     in both directions, lineage, a BibTeX entry and the loss-lab losses it defines."""
-    scheme, colon, value = paper_ref.partition(":")
-    if not colon:
+    if ":" not in paper_ref:
         return queries.get_paper(conn=conn, graph=g, paper_id=paper_ref)
-    suffix = next((s for s in ("/bibtex", "/lineage") if value.endswith(s)), "")
-    paper_id = queries.resolve_paper(conn=conn, scheme=scheme, value=value.removesuffix(suffix))
+    # A DOI holds slashes, so doi:…/bibtex arrives here rather than at the sub-resource.
+    suffix = next((s for s in ("/bibtex", "/lineage") if paper_ref.endswith(s)), "")
+    return _alias(conn, paper_ref.removesuffix(suffix), suffix)
+
+
+def _alias(conn: Connection, ref: str, suffix: str) -> RedirectResponse:
+    """``arxiv:<id>`` / ``doi:<doi>`` -> 301 to the canonical URL (plus ``suffix``), or 404."""
+    scheme, _, value = ref.partition(":")
+    paper_id = queries.resolve_paper(conn=conn, scheme=scheme, value=value)
     if paper_id is None:
-        raise ApiError(404, f"no paper with {scheme} '{value.removesuffix(suffix)}'",
-                       [{scheme: value.removesuffix(suffix)}])
+        raise ApiError(404, f"no paper with {scheme} '{value}'", [{scheme: value}])
     return RedirectResponse(f"{API}/papers/{paper_id}{suffix}", status_code=301)
 
 
