@@ -59,10 +59,17 @@ def dpo(
     rho_w, rho_l = log_ratios(
         policy_chosen_logps, policy_rejected_logps, reference_chosen_logps, reference_rejected_logps
     )
-    z = beta * (rho_w - rho_l)
-    # −log σ(z) = softplus(−z): finite for every finite z.
-    per_example = (1.0 - label_smoothing) * softplus(-z) + label_smoothing * softplus(z)
-    return pairwise_result(per_example, beta * rho_w, beta * rho_l)
+    z = rho_w - rho_l
+    z *= beta
+    # −log σ(z) = softplus(−z), finite for every finite z. In-place steps keep few 10k-element
+    # temporaries alive (this is the benchmarked loss); the values are those of the plain form.
+    per_example = np.negative(z)
+    np.logaddexp(0.0, per_example, out=per_example)
+    if label_smoothing:  # the second softplus only when ε > 0
+        per_example = (1.0 - label_smoothing) * per_example + label_smoothing * softplus(z)
+    rho_w *= beta
+    rho_l *= beta
+    return pairwise_result(per_example, rho_w, rho_l)
 
 
 def ipo(

@@ -30,15 +30,15 @@ def pairwise_result(
     **details: Any,
 ) -> LossResult:
     """Mean loss plus the reward accuracy and mean reward margin TRL logs for pairwise losses."""
-    margins = chosen_rewards - rejected_rewards
+    n = len(per_example)
     return LossResult(
         loss=float(np.mean(per_example)),
         per_example=per_example,
         chosen_rewards=chosen_rewards,
         rejected_rewards=rejected_rewards,
         details={
-            "reward_accuracy": float(np.mean(chosen_rewards > rejected_rewards)),
-            "reward_margin": float(np.mean(margins)),
+            "reward_accuracy": np.count_nonzero(chosen_rewards > rejected_rewards) / n,
+            "reward_margin": float(np.mean(chosen_rewards) - np.mean(rejected_rewards)),
             **details,
         },
     )
