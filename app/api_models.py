@@ -30,15 +30,16 @@ class ErrorInfo(Out):
     )
 
 
-class ErrorBody(Out):
+class ErrorResponse(Out):
     """The one shape of every 4xx and 5xx response."""
 
     error: ErrorInfo
 
 
 ERRORS: dict[int | str, dict[str, Any]] = {
-    400: {"model": ErrorBody, "description": "Unknown parameter, operator or bad value"},
-    404: {"model": ErrorBody, "description": "No such id"},
+    400: {"model": ErrorResponse, "description": "Unknown parameter, operator or bad value"},
+    404: {"model": ErrorResponse, "description": "No such id"},
+    422: {"model": ErrorResponse, "description": "A parameter has the wrong type or is missing"},
 }
 
 
