@@ -19,6 +19,7 @@ from app.errors import ApiError, error_body
 from app.graph import build_graph
 from app.http import ApiHttpMiddleware, docs_router
 from app.routes import api, losses, pages
+from app.security import SecurityMiddleware
 
 
 class DatabaseMissing(RuntimeError):
@@ -65,6 +66,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.mount("/static", StaticFiles(directory=str(settings.static_dir)), name="static")
     _install_error_handlers(app)
     app.add_middleware(ApiHttpMiddleware)
+    app.add_middleware(SecurityMiddleware)  # outermost: limits before anything else runs
     app.include_router(docs_router)
     app.include_router(api.router)
     app.include_router(losses.api_router)
