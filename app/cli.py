@@ -27,7 +27,8 @@ DbOpt = Annotated[
 
 
 def _settings(data_dir: Path | None = None, db: Path | None = None, **extra: object) -> Settings:
-    overrides = {k: v for k, v in {"data_dir": data_dir, "db": db, **extra}.items() if v is not None}
+    given = {"data_dir": data_dir, "db": db, **extra}
+    overrides = {k: v for k, v in given.items() if v is not None}
     return Settings(**overrides)
 
 
@@ -215,6 +216,116 @@ def stats(data_dir: DataDirArg = None) -> None:
     typer.echo(text)
     if thin:
         raise typer.Exit(1)
+
+
+@cli.command("new-paper")
+def new_paper(
+    arxiv: Annotated[str, typer.Option("--arxiv", help="arXiv id, e.g. 2305.18290.")],
+    title: Annotated[str, typer.Option("--title", help="Exact title as on arXiv.")],
+    year: Annotated[int, typer.Option("--year", help="Year of the first version.")],
+    author: Annotated[
+        list[str] | None, typer.Option("--author", help="An author, in order; repeat it.")
+    ] = None,
+    paper_id: Annotated[
+        str | None, typer.Option("--id", help="Use this id instead of the generated one.")
+    ] = None,
+    data_dir: DataDirArg = None,
+) -> None:
+    """Write papers/<id>.yaml: a skeleton with TODOs that fails validation until filled in.
+
+    No network is used. Refuses when the arXiv id, the normalised title or the id is taken.
+
+    Examples:
+
+      reward-atlas new-paper --arxiv 2305.18290 --year 2023
+        --title "Direct Preference Optimization: Your Language Model is Secretly a Reward Model"
+        --author "Rafael Rafailov" --author "Archit Sharma" --id rafailov2023-dpo
+    """
+    from app.newpaper import NewPaperError, create_paper
+
+    try:
+        created = create_paper(
+            _settings(data_dir).data_dir,
+            arxiv=arxiv,
+            title=title,
+            year=year,
+            authors=author or [],
+            paper_id_override=paper_id,
+        )
+    except NewPaperError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(1) from None
+    typer.echo(f"wrote {_shown_path(created.path, Path.cwd())} ({created.todos} TODOs to fill in)")
+    typer.echo("next: replace each TODO, then run: reward-atlas validate && reward-atlas fmt")
+
+
+@cli.command()
+def fmt(
+    data_dir: DataDirArg = None,
+    check: Annotated[
+        bool, typer.Option("--check", help="Change nothing; list files that are not canonical.")
+    ] = False,
+) -> None:
+    """Rewrite every data file in canonical key order and layout (idempotent).
+
+    With --check, lists the files that would change and exits 1 if there are any.
+
+    Examples:
+
+      reward-atlas fmt
+
+      reward-atlas fmt --check data/taxonomy
+    """
+    from app.fmt import format_tree
+
+    report = format_tree(_settings(data_dir).data_dir, write=not check)
+    base = Path.cwd()
+    _print_problems(report.problems, "text")
+    for result in report.changed:
+        verb = "not canonical" if check else "reformatted"
+        typer.echo(f"{verb}: {_shown_path(result.path, base)}")
+    total, changed = len(report.files), len(report.changed)
+    if check:
+        typer.echo(
+            f"{changed} of {total} file(s) not canonical (run: reward-atlas fmt)"
+            if changed
+            else f"{total} file(s) canonical",
+            err=bool(changed),
+        )
+    else:
+        typer.echo(f"{changed} of {total} file(s) reformatted")
+    if report.problems or (check and changed):
+        raise typer.Exit(1)
+
+
+@cli.command()
+def diff(
+    base_ref: Annotated[str, typer.Argument(help="Git ref to compare with, e.g. origin/main.")],
+    data_dir: DataDirArg = None,
+) -> None:
+    """Summarise in Markdown what changed in the data since BASE_REF: papers added, removed or
+    edited, placements moved, relations and categories added or removed.
+
+    Examples:
+
+      reward-atlas diff origin/main
+
+      reward-atlas diff HEAD~3 data/taxonomy >> "$GITHUB_STEP_SUMMARY"
+    """
+    from app.datadiff import DiffError, diff_markdown
+
+    try:
+        typer.echo(diff_markdown(_settings(data_dir).data_dir, base_ref), nl=False)
+    except DiffError as exc:
+        typer.echo(f"diff failed: {exc}", err=True)
+        raise typer.Exit(2) from None
+
+
+def _shown_path(path: Path, base: Path) -> str:
+    try:
+        return path.resolve().relative_to(base.resolve()).as_posix()
+    except ValueError:
+        return path.as_posix()
 
 
 def main() -> None:
