@@ -43,24 +43,31 @@ def bare_dpo(pc: np.ndarray, pr: np.ndarray, rc: np.ndarray, rr: np.ndarray) -> 
     return float(np.mean(np.logaddexp(0.0, -BETA * ((pc - rc) - (pr - rr)))))
 
 
-def per_call(fn: Callable[[], object], repeat: int) -> tuple[float, float]:
-    """(median, best) seconds per call, each sample timing enough calls to last ≥ 0.2 s."""
+def calls_for(fn: Callable[[], object], target: float = 0.1) -> int:
+    """How many calls make one sample last about ``target`` seconds."""
     fn()
     calls = 1
     while True:
         start = time.perf_counter()
         for _ in range(calls):
             fn()
-        if time.perf_counter() - start >= 0.2:
-            break
+        if time.perf_counter() - start >= target:
+            return calls
         calls *= 2
-    samples = []
+
+
+def interleaved(rows: list[tuple[str, Callable[[], object]]], repeat: int) -> list[list[float]]:
+    """Seconds per call, ``repeat`` samples per row, rows taken in turn so that load from other
+    processes falls on all of them alike."""
+    counts = [calls_for(fn) for _, fn in rows]
+    samples: list[list[float]] = [[] for _ in rows]
     for _ in range(repeat):
-        start = time.perf_counter()
-        for _ in range(calls):
-            fn()
-        samples.append((time.perf_counter() - start) / calls)
-    return statistics.median(samples), min(samples)
+        for index, ((_, fn), calls) in enumerate(zip(rows, counts, strict=True)):
+            start = time.perf_counter()
+            for _ in range(calls):
+                fn()
+            samples[index].append((time.perf_counter() - start) / calls)
+    return samples
 
 
 def http_timer(body: bytes) -> Callable[[], object] | None:
@@ -110,14 +117,19 @@ def main() -> None:
         if call is not None:
             rows.append(("POST /api/v1/losses/dpo (in-process ASGI)", call))
 
-    print(f"DPO loss, {args.pairs:,} pairs, median and best of {args.repeat} samples\n")
-    print(f"{'path':44} {'median µs':>11} {'best µs':>10} {'ratio':>7}")
-    base = None
-    for name, fn in rows:
-        median, best = per_call(fn, args.repeat)
-        base = base or median
-        print(f"{name:44} {median * 1e6:11.1f} {best * 1e6:10.1f} {median / base:7.2f}")
-    print("\nratio = median / median of bare numpy; target for compute on arrays: <= 2")
+    print(f"DPO loss, {args.pairs:,} pairs; {args.repeat} interleaved samples per path\n")
+    print(
+        f"{'path':44} {'median µs':>10} {'best µs':>9} {'ratio (median)':>15} {'ratio (best)':>13}"
+    )
+    samples = interleaved(rows, args.repeat)
+    base_median, base_best = statistics.median(samples[0]), min(samples[0])
+    for (name, _), times in zip(rows, samples, strict=True):
+        median, best = statistics.median(times), min(times)
+        print(
+            f"{name:44} {median * 1e6:10.1f} {best * 1e6:9.1f} "
+            f"{median / base_median:15.2f} {best / base_best:13.2f}"
+        )
+    print("\nratio = time / time of bare numpy; target for compute on numpy arrays: <= 2")
 
 
 if __name__ == "__main__":
