@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import functools
 import re
 import textwrap
 import types
@@ -146,8 +147,22 @@ def _slot(model: type[BaseModel], name: str) -> _Slot:
 # Scalars
 
 
+# Text that is plain YAML as it stands: starts with a letter, no ':' '#' or quotes at the start,
+# no surrounding spaces, and not a word YAML reads as a boolean or null. Saves a dump per value.
+_PLAIN = re.compile(r"^[A-Za-z][A-Za-z0-9 ._/()'+,&-]*[A-Za-z0-9.)]$|^[A-Za-z]$")
+_SPECIAL_WORDS = {"true", "false", "null"}
+
+
 def _yaml_scalar(value: Any, style: str | None = None) -> str:
     """One scalar as PyYAML would write it in block context, on one line."""
+    if style is None and isinstance(value, str) and _PLAIN.match(value):
+        if value.lower() not in _SPECIAL_WORDS and "  " not in value:
+            return value
+    return _dump_scalar(value, style)
+
+
+@functools.lru_cache(maxsize=4096, typed=True)
+def _dump_scalar(value: Any, style: str | None) -> str:
     text = yaml.dump(
         {"k": value},
         Dumper=_Dumper,

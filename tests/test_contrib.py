@@ -421,3 +421,17 @@ def test_contributing_worked_example_runs(tmp_path: Path, name: str):
                if not (GOOD / p.relative_to(data)).exists()
                or (GOOD / p.relative_to(data)).read_bytes() != p.read_bytes()]
     assert changed, "the example should change the data"
+
+
+# ---------------------------------------------------------------------------------------------
+# The data version /api/v1/meta reports
+
+
+def test_data_version_changes_with_the_content(tree: Path, tmp_path: Path):
+    from app.build import build
+
+    first = build(tree, tmp_path / "a.db").data_version
+    assert build(tree, tmp_path / "b.db").data_version == first  # same bytes, same version
+    path = tree / "papers" / "azar2023-ipo.yaml"
+    path.write_text(path.read_text().replace("venue: AISTATS 2024", "venue: AISTATS 2024 (oral)"))
+    assert build(tree, tmp_path / "c.db").data_version != first
