@@ -110,6 +110,7 @@
   // Deterministic: rings by kind first (dimension, categories, papers), then a force-directed
   // pass that starts from those positions (no random start), so every load looks the same.
   function layout() {
+    cy.stop(true); // a fit-to-matches animation still running would undo the new layout's fit
     var visible = cy.elements().filter(function (el) { return el.style("display") !== "none"; });
     visible.layout({
       name: "concentric",
@@ -159,6 +160,7 @@
     cy.elements().addClass("faded");
     found.removeClass("faded").addClass("match");
     found.closedNeighborhood().removeClass("faded");
+    cy.stop(true);
     cy.animate({ fit: { eles: found.closedNeighborhood(), padding: 40 } }, { duration: 250 });
     found.slice(0, 12).forEach(function (n) {
       var li = document.createElement("li");
