@@ -628,6 +628,21 @@ INVALID = [
         "result.loss",
     ),
     ("ipo", ratios([1e200], [-1e200]), {}, "result.loss"),
+    # An intermediate overflow (the group's std of ±1e308) is a 422, not a wrong finite answer.
+    ("grpo-advantages", {"rewards": [1e308, -1e308]}, {"num_generations": 2}, "result.loss"),
+    (
+        "grpo-advantages",
+        {"rewards": [1.0, 0.0]},
+        {"num_generations": 10**400},
+        "params.num_generations",
+    ),
+    (
+        "cpo",
+        {"policy_chosen_logps": [-1.0], "policy_rejected_logps": [-1.0], "nll_loss": 10**400},
+        {},
+        "inputs.nll_loss",
+    ),
+    ("dpo", {**DPO, "policy_chosen_logps": [10**400, -1.0]}, {}, "inputs.policy_chosen_logps"),
 ]
 
 

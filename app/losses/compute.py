@@ -45,10 +45,14 @@ def compute(
         errors += spec.check(arrays, values)
     if errors:
         raise _invalid(loss_id, errors)
-    kwargs = {name: value for name, value in values.items()}
-    # Overflow to ±inf is reported below as a 422, so numpy's warnings would only be noise.
-    with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
-        result = spec.fn(**arrays, **kwargs)
+    # An overflow anywhere, even in an intermediate such as a standard deviation, is the caller's
+    # 422 rather than a wrong finite number; the functions opt out locally where inf is the right
+    # limit (a ratio exp(Δ) that overflows), and _check_finite then reports a non-finite result.
+    try:
+        with np.errstate(over="raise", invalid="raise", divide="raise", under="ignore"):
+            result = spec.fn(**arrays, **values)
+    except FloatingPointError as exc:
+        raise _overflow(loss_id, ["loss"], str(exc)) from None
     _check_finite(loss_id, result)
     return result
 
@@ -166,10 +170,20 @@ def _convert(item: InputSpec, raw: Any) -> tuple[Any, str | None]:
     if item.kind == "ragged":
         return _ragged(item, raw)
     if item.kind == "number_or_vector" and _is_number(raw):
-        if not math.isfinite(raw):
-            return None, f"must be finite, got {raw}"
-        return _bounds(item, np.asarray(float(raw)))
+        value = _as_float(raw)
+        if value is None:
+            return None, f"must be a finite number, got {raw!r:.40}"
+        return _bounds(item, np.asarray(value))
     return _vector(item, raw)
+
+
+def _as_float(value: Any) -> float | None:
+    """The value as a finite float, or None (NaN, ±inf, or an int too large for float64)."""
+    try:
+        number = float(value)
+    except OverflowError:
+        return None
+    return number if math.isfinite(number) else None
 
 
 def _is_number(value: Any) -> bool:
@@ -355,14 +369,15 @@ def _param(item: ParamSpec, raw: Any) -> tuple[Any, str | None]:
         return None, f"must be {item.range_text()}, got {raw!r}"
     if not _is_number(raw):
         return None, f"must be a number in {item.range_text()}, got {type(raw).__name__}"
-    if not math.isfinite(raw):
-        return None, f"must be finite, got {raw}"
+    number = _as_float(raw)
+    if number is None:
+        return None, f"must be a finite number in {item.range_text()}, got {raw!r:.40}"
     if item.kind == "int":
-        if not float(raw).is_integer():
+        if not number.is_integer():
             return None, f"must be an {item.range_text()}, got {raw}"
-        raw = int(raw)
+        raw = int(number)
     else:
-        raw = float(raw)
+        raw = number
     if not item.in_range(raw):
         return None, f"must be in {item.range_text()}, got {raw:g}"
     return raw, None
@@ -377,17 +392,24 @@ def _check_finite(loss_id: str, result: LossResult) -> None:
         value = getattr(result, name)
         if value is not None:
             fields[name] = value
-    # A finite sum means every term is finite; an overflowing sum falls through to the exact test.
-    bad = [
-        name
-        for name, value in fields.items()
-        if not math.isfinite(float(np.sum(value))) and not np.isfinite(value).all()
-    ]
+    # A finite sum means every term is finite; an overflowing sum falls through to the exact test
+    # (summing inf and -inf would warn, hence the errstate: found by tests/test_loss_properties).
+    with np.errstate(over="ignore", invalid="ignore"):
+        bad = [
+            name
+            for name, value in fields.items()
+            if not math.isfinite(float(np.sum(value))) and not np.isfinite(value).all()
+        ]
     if bad:
-        raise ApiError(
-            422,
-            f"invalid request for loss {loss_id!r}: the result overflows float64 "
-            f"({', '.join(bad)} not finite); "
-            "the inputs are too large in magnitude for this loss and these params",
-            [_err(["result", name], "is not finite (overflow)") for name in bad],
-        )
+        raise _overflow(loss_id, bad, "not finite")
+
+
+def _overflow(loss_id: str, fields: list[str], what: str) -> ApiError:
+    return ApiError(
+        422,
+        f"invalid request for loss {loss_id!r}: the result overflows float64 "
+        f"({', '.join('result.' + name for name in fields)}: {what}); the inputs are too large "
+        "in magnitude for this loss "
+        "and these params",
+        [_err(["result", name], f"overflows float64 ({what})") for name in fields],
+    )
