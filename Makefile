@@ -30,6 +30,7 @@ browser-deps:
 
 test: install browser-deps
 	$(BIN)/reward-atlas validate
+	$(BIN)/reward-atlas fmt --check
 	$(BIN)/ruff check app tests benchmarks
 	$(BIN)/python -m pytest -q
 
