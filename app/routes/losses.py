@@ -44,6 +44,12 @@ ERRORS = {
         "description": "Invalid inputs or params; each entry of `details` names the field.",
     },
 }
+# A body that is not readable JSON at all (e.g. not UTF-8) fails before validation, and the app
+# refuses bodies over 1 MiB; found by the schemathesis run (tests/test_fuzz_api.py).
+BODY_ERRORS = {
+    400: {"model": ErrorBody, "description": "The body could not be parsed (not UTF-8 JSON)."},
+    413: {"model": ErrorBody, "description": "The body is larger than 1 MiB."},
+}
 
 
 class PaperRefOut(BaseModel):
@@ -202,7 +208,7 @@ def describe_loss(loss_id: str) -> dict[str, Any]:
     "(defaults filled in). Returns the mean loss, per-example values, implicit rewards where "
     "the loss defines them, and loss-specific details.",
     response_model=LossResultOut,
-    responses=ERRORS,
+    responses={**ERRORS, **BODY_ERRORS},
 )
 def compute_loss(loss_id: str, body: Annotated[LossRequest, Body()]) -> dict[str, Any]:
     return views.result_json(compute(loss_id, body.inputs, body.params))
