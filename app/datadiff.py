@@ -15,8 +15,6 @@ from typing import Any
 from app.load import data_files
 from app.yamlio import parse_yaml
 
-# Paper fields shown as "before -> after"; the others are only named when they change.
-SHOWN_FIELDS = ("title", "year", "kind", "status", "venue", "arxiv", "doi", "url", "code")
 PLACEMENT_FIELDS = {"classification", "relations"}
 CELL_MAX = 70
 
@@ -118,7 +116,7 @@ def at_ref(data_dir: Path, ref: str) -> Snapshot:
 class Changes:
     added: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
-    metadata: list[tuple[str, str, Any, Any]] = field(default_factory=list)  # id, field, old, new
+    metadata: list[tuple[str, str, str, str]] = field(default_factory=list)  # id, field, old, new
     placements: list[tuple[str, str, list[str], list[str]]] = field(default_factory=list)
     relations_added: list[tuple[str, str, str]] = field(default_factory=list)
     relations_removed: list[tuple[str, str, str]] = field(default_factory=list)
@@ -155,6 +153,31 @@ def _categories(dims: dict[str, dict]) -> dict[str, tuple[str, dict]]:
     return out
 
 
+def _shown(value: Any) -> str:
+    return "—" if value is None else str(value)
+
+
+def _field_changes(where: str, old: Any, new: Any) -> list[tuple[str, str, str]]:
+    """(dotted field, before, after) for one changed value: nested mappings field by field,
+    lists of names as the items taken out and put in."""
+    if isinstance(old, dict) and isinstance(new, dict):
+        out = []
+        for key in [*old, *(k for k in new if k not in old)]:
+            if old.get(key) != new.get(key):
+                out += _field_changes(f"{where}.{key}", old.get(key), new.get(key))
+        return out
+    scalars = (str, int, float)
+    if (isinstance(old, list) and isinstance(new, list)
+            and all(isinstance(x, scalars) for x in [*old, *new])):
+        removed = [str(x) for x in old if x not in new]
+        added = [str(x) for x in new if x not in old]
+        if not removed and not added:
+            return [(where, "same items, other order", ", ".join(map(str, new)))]
+        return [(where, "− " + ", ".join(removed) if removed else "",
+                 "+ " + ", ".join(added) if added else "")]
+    return [(where, _shown(old), _shown(new))]
+
+
 def compare(base: Snapshot, head: Snapshot) -> Changes:
     changes = Changes()
     changes.added = sorted(head.papers.keys() - base.papers.keys())
@@ -163,7 +186,8 @@ def compare(base: Snapshot, head: Snapshot) -> Changes:
         old, new = base.papers[pid], head.papers[pid]
         for key in [*old, *(k for k in new if k not in old)]:
             if key not in PLACEMENT_FIELDS and old.get(key) != new.get(key):
-                changes.metadata.append((pid, key, old.get(key), new.get(key)))
+                for where, before, after in _field_changes(key, old.get(key), new.get(key)):
+                    changes.metadata.append((pid, where, before, after))
         old_cls, new_cls = _classification(old), _classification(new)
         for dim in [*old_cls, *(d for d in new_cls if d not in old_cls)]:
             before, after = old_cls.get(dim, []), new_cls.get(dim, [])
@@ -271,10 +295,7 @@ def render_markdown(changes: Changes, *, ref: str, head: Snapshot) -> str:
             "|---|---|---|---|",
         ]
         for pid, key, old, new in changes.metadata:
-            if key in SHOWN_FIELDS:
-                out.append(f"| `{pid}` | {key} | {_cell(old)} | {_cell(new)} |")
-            else:
-                out.append(f"| `{pid}` | {key} | *changed* | |")
+            out.append(f"| `{pid}` | {key} | {_cell(old)} | {_cell(new)} |")
     if changes.placements:
         out += [
             "",
