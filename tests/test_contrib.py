@@ -341,6 +341,7 @@ def test_diff_reports_relations_metadata_and_categories(repo: Path):
     data = repo / "data" / "taxonomy"
     kto = data / "papers" / "ethayarajh2024-kto.yaml"
     text = kto.read_text().replace("venue: ICML 2024", "venue: ICML 2024 (oral)")
+    text = text.replace("https://github.com/huggingface/trl\n", "https://example.org/kto\n")
     kto.write_text(text.replace("  - type: compares-with\n    target: rafailov2023-dpo\n", ""))
     dim = data / "dimensions" / "granularity.yaml"
     dim.write_text(dim.read_text() + "  - id: sentence-level\n    name: Sentence level\n"
@@ -349,6 +350,8 @@ def test_diff_reports_relations_metadata_and_categories(repo: Path):
     (data / "papers" / "meng2024-simpo.yaml").unlink()
     out = run("diff", "main", data).output
     assert "| `ethayarajh2024-kto` | venue | ICML 2024 | ICML 2024 (oral) |" in out
+    assert ("| `ethayarajh2024-kto` | provenance.verified.source | "
+            "https://github.com/huggingface/trl | https://example.org/kto |") in out
     assert "| removed | `ethayarajh2024-kto` | compares-with | `rafailov2023-dpo` |" in out
     assert "| added | `granularity` | `sentence-level` | under `response-vs-token` |" in out
     assert "### Papers removed\n\n- `meng2024-simpo`" in out
