@@ -98,6 +98,11 @@ _PAPER_WEIGHTS = "0.0, 10.0, 4.0, 1.0, 2.0, 1.0"
 _CATEGORY_WEIGHTS = "0.0, 0.0, 5.0, 1.0"
 
 
+def paper_match_subquery() -> str:
+    """``SELECT paper_id`` of papers matching ``:fts_match`` (no ranking: cheaper to filter)."""
+    return "SELECT paper_id FROM paper_fts WHERE paper_fts MATCH :fts_match"
+
+
 def paper_rank_subquery() -> str:
     """``SELECT paper_id, rank`` of papers matching ``:fts_match``; lower rank is better."""
     return (

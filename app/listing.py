@@ -15,8 +15,9 @@ import binascii
 import json
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote_plus
 
 from sqlalchemy import Connection, text
 
@@ -240,8 +241,12 @@ def in_list(column: str, values: list[Any], prefix: str, params: dict[str, Any])
     return f"{column} IN ({', '.join(names)})"
 
 
-def _where(r: _Resolved, *, without: str | None = None) -> tuple[list[str], dict[str, Any]]:
-    """SQL conditions on ``p`` (paper) for every filter except the group named ``without``."""
+def _where(
+    r: _Resolved, *, without: str | None = None, ranked: bool = False
+) -> tuple[list[str], dict[str, Any]]:
+    """SQL conditions on ``p`` (paper) for every filter except the group named ``without``.
+
+    With ``ranked`` the full-text condition is left to the join with the ranks (see _from)."""
     q = r.query
     clauses: list[str] = []
     params: dict[str, Any] = {}
@@ -262,14 +267,18 @@ def _where(r: _Resolved, *, without: str | None = None) -> tuple[list[str], dict
         values = getattr(q, name)
         if values and without != name:
             clauses.append(in_list(f"p.{name}", values, name[0] + "v", params))
+    if q.q is not None:
+        params["fts_match"] = r.fts_match or '""'
+    if q.q is not None and not ranked:
+        # A q with nothing searchable in it ("!!") matches nothing rather than everything.
+        clauses.append(f"p.id IN ({dialect.paper_match_subquery()})")
     return clauses, params
 
 
-def _from(r: _Resolved, params: dict[str, Any]) -> str:
-    if r.query.q is None:
+def _from(r: _Resolved, params: dict[str, Any], *, ranked: bool = False) -> str:
+    """The FROM clause: ``paper p``, joined to the full-text ranks ``r`` when ``ranked``."""
+    if not ranked:
         return "paper p"
-    # A q with nothing searchable in it ("!!") matches nothing rather than everything.
-    params["fts_match"] = r.fts_match or '""'
     return f"paper p JOIN ({dialect.paper_rank_subquery()}) r ON r.paper_id = p.id"
 
 
@@ -309,8 +318,15 @@ def decode_token(token: str, sort: str) -> dict[str, Any]:
     return data
 
 
+@lru_cache(maxsize=8192)
+def _pair(key: str, value: str) -> str:
+    # A list with facets builds hundreds of URLs from the same few pairs: encode each once.
+    return f"{quote_plus(key)}={quote_plus(value)}"
+
+
 def _url(base_path: str, pairs: list[tuple[str, str]]) -> str:
-    return f"{base_path}?{urlencode(pairs)}" if pairs else base_path
+    """``base_path`` with ``pairs`` as its query string (what ``urlencode`` would give)."""
+    return f"{base_path}?{'&'.join(_pair(k, v) for k, v in pairs)}" if pairs else base_path
 
 
 # --- The list -----------------------------------------------------------------------------
@@ -363,12 +379,13 @@ def list_papers(*, conn: Connection, query: PaperQuery, base_path: str) -> dict[
     r = _resolve(conn, query)
     sort = query.effective_sort
     clauses, params = _where(r)
-    source = _from(r, params)
     count = conn.execute(
-        text(f"SELECT COUNT(*) FROM {source}{_sql_where(clauses)}"), params
+        text(f"SELECT COUNT(*) FROM paper p{_sql_where(clauses)}"), params
     ).scalar_one()
 
-    page_clauses = list(clauses)
+    ranked = sort == "relevance"
+    page_clauses, params = _where(r, ranked=ranked)
+    source = _from(r, params, ranked=ranked)
     offset = 0
     if query.next:
         token = decode_token(query.next, sort)
@@ -401,6 +418,7 @@ def list_papers(*, conn: Connection, query: PaperQuery, base_path: str) -> dict[
     placed = classifications(conn, [p["id"] for p in papers])
     for paper in papers:
         paper["classification"] = placed[paper["id"]]
+    memo: dict[str | None, dict] = {}
     return {
         "rows": papers,
         "count": count,
@@ -409,7 +427,9 @@ def list_papers(*, conn: Connection, query: PaperQuery, base_path: str) -> dict[
         "size": query.size,
         "next": next_token,
         "next_url": _url(base_path, [*kept, ("_next", next_token)]) if next_token else None,
-        "facets": {name: _facet(conn, r, name, base_path, kept) for name in query.facets},
+        "facets": {
+            name: _facet(conn, r, name, base_path, kept, memo) for name in query.facets
+        },
         "filters": _filters(conn, r, base_path, kept),
     }
 
@@ -418,9 +438,10 @@ def matching_papers(*, conn: Connection, query: PaperQuery) -> list[dict[str, An
     """Every paper matching ``query`` (no paging, facets ignored): what the exports write."""
     r = _resolve(conn, query)
     sort = query.effective_sort
-    clauses, params = _where(r)
-    source = _from(r, params)
-    order = "r.rank ASC, p.id ASC" if sort == "relevance" else _ORDER[sort][0]
+    ranked = sort == "relevance"
+    clauses, params = _where(r, ranked=ranked)
+    source = _from(r, params, ranked=ranked)
+    order = "r.rank ASC, p.id ASC" if ranked else _ORDER[sort][0]
     rows = conn.execute(
         text(f"SELECT p.* FROM {source}{_sql_where(clauses)} ORDER BY {order}"), params
     ).all()
@@ -438,13 +459,42 @@ def _toggle(kept: list[tuple[str, str]], param: str, value: str, aliases: tuple[
     return [*kept, (param, value)], False
 
 
+def _category_counts(
+    conn: Connection, r: _Resolved, *, without: str | None, memo: dict[str | None, dict]
+) -> dict[str, int]:
+    """Papers per category (rolled up) among those matching every filter but ``without``'s.
+
+    One query serves every dimension facet whose own dimension is not filtered (``memo``
+    keeps it per list). With no filter at all, the counts are the build's roll-up counts.
+    """
+    if without in memo:
+        return memo[without]
+    clauses, params = _where(r, without=without)
+    if not clauses and r.query.q is None:
+        sql = "SELECT id, rollup_count FROM category"
+    else:
+        source = _from(r, params)
+        # paper_category's primary key (paper_id, category_id) covers this: no table reads.
+        sql = (
+            "SELECT pc.category_id, COUNT(*) FROM paper_category pc WHERE pc.paper_id IN "
+            f"(SELECT p.id FROM {source}{_sql_where(clauses)}) GROUP BY pc.category_id"
+        )
+    memo[without] = dict(conn.execute(text(sql), params).all())
+    return memo[without]
+
+
 def _facet(
-    conn: Connection, r: _Resolved, name: str, base_path: str, kept: list[tuple[str, str]]
+    conn: Connection,
+    r: _Resolved,
+    name: str,
+    base_path: str,
+    kept: list[tuple[str, str]],
+    memo: dict[str | None, dict],
 ) -> dict[str, Any]:
-    clauses, params = _where(r, without=name)
-    source = _from(r, params)
     values = []
     if name in _PLAIN_FACETS:
+        clauses, params = _where(r, without=name)
+        source = _from(r, params)
         where = _sql_where([*clauses, f"p.{name} IS NOT NULL"])
         counts = conn.execute(
             text(f"SELECT p.{name} AS value, COUNT(*) AS n FROM {source}{where} GROUP BY 1"),
@@ -461,17 +511,11 @@ def _facet(
             })
         return {"name": name, "label": name.capitalize(), "type": name, "values": values}
     dim = conn.execute(text("SELECT id, name FROM dimension WHERE id = :d"), {"d": name}).one()
-    params["facet_dim"] = name
-    where = _sql_where([*clauses, "pc.dimension_id = :facet_dim"])
-    counts = dict(conn.execute(
-        text(f"SELECT pc.category_id, COUNT(*) FROM {source} "
-             f"JOIN paper_category pc ON pc.paper_id = p.id{where} GROUP BY pc.category_id"),
-        params,
-    ).all())
+    counts = _category_counts(conn, r, without=name if name in r.groups else None, memo=memo)
     for cat in conn.execute(
         text("SELECT id, name, parent_id, depth FROM category WHERE dimension_id = :d "
              "ORDER BY ord"), {"d": name}
-    ):
+    ).all():
         pairs, selected = _toggle(kept, name, cat.id, aliases=("category",))
         values.append({
             "value": cat.id, "label": cat.name, "count": counts.get(cat.id, 0),
