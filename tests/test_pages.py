@@ -62,8 +62,7 @@ class _Capture:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        scope = {**scope, "extensions": {**scope.get("extensions", {}),
-                                         "http.response.debug": {}}}
+        scope = {**scope, "extensions": {**scope.get("extensions", {}), "http.response.debug": {}}}
 
         async def capture(message) -> None:
             if message["type"] == "http.response.debug":
@@ -105,8 +104,13 @@ class Site:
         )
         info = self.capture.last or {}
         template = info.get("template")
-        return Page(response.status_code, response.text, response.headers,
-                    getattr(template, "name", None), info.get("context") or {})
+        return Page(
+            response.status_code,
+            response.text,
+            response.headers,
+            getattr(template, "name", None),
+            info.get("context") or {},
+        )
 
     def json(self, path: str) -> Any:
         response = self.loop.run_until_complete(self.client.get(path))
@@ -143,8 +147,21 @@ class El:
 class Doc(HTMLParser):
     """Every element with its attributes and its own text, in document order."""
 
-    VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta",
-            "source", "track", "wbr"}
+    VOID = {
+        "area",
+        "base",
+        "br",
+        "col",
+        "embed",
+        "hr",
+        "img",
+        "input",
+        "link",
+        "meta",
+        "source",
+        "track",
+        "wbr",
+    }
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
@@ -176,13 +193,17 @@ class Doc(HTMLParser):
 
     def all(self, tag: str, **attrs: str) -> list[El]:
         """Elements by tag and attributes (``class_`` matches one class, ``data_x`` data-x)."""
+
         def match(e: El, key: str, value: str) -> bool:
             if key == "class_":
                 return e.has_class(value)
             return e.attrs.get(key.rstrip("_").replace("_", "-")) == value
 
-        return [e for e in self.elements
-                if e.tag == tag and all(match(e, k, v) for k, v in attrs.items())]
+        return [
+            e
+            for e in self.elements
+            if e.tag == tag and all(match(e, k, v) for k, v in attrs.items())
+        ]
 
     def one(self, tag: str, **attrs: str) -> El:
         found = self.all(tag, **attrs)
@@ -225,11 +246,20 @@ def _normal(value: Any, key: str | None = None) -> Any:
 
 
 PARITY_PAGES = [
-    "/", "/taxonomy", "/papers", "/papers?optimization=rl-free&year=2023",
-    "/papers?q=preference&_sort=relevance", "/papers?_size=3", "/papers?category=implicit",
-    "/matrix", "/matrix?rows=granularity&cols=expression", "/timeline",
-    "/timeline?dimension=feedback-source", "/graph",
-    "/compare?papers=rafailov2023-dpo,azar2023-ipo,meng2024-simpo", "/search?q=reward",
+    "/",
+    "/taxonomy",
+    "/papers",
+    "/papers?optimization=rl-free&year=2023",
+    "/papers?q=preference&_sort=relevance",
+    "/papers?_size=3",
+    "/papers?category=implicit",
+    "/matrix",
+    "/matrix?rows=granularity&cols=expression",
+    "/timeline",
+    "/timeline?dimension=feedback-source",
+    "/graph",
+    "/compare?papers=rafailov2023-dpo,azar2023-ipo,meng2024-simpo",
+    "/search?q=reward",
     *[f"/dimensions/{d}" for d in DIMENSIONS],
     *[f"/categories/{c}" for c in CATEGORIES],
     *[f"/papers/{p}" for p in PAPERS],
@@ -255,7 +285,8 @@ def test_next_page_link_keeps_parity(site: Site) -> None:
     second = site.get(next_url)
     assert second.status == 200
     assert second.context["listing"]["rows"][0]["id"] not in {
-        r["id"] for r in first.context["listing"]["rows"]}
+        r["id"] for r in first.context["listing"]["rows"]
+    }
     twin = site.json(second.context["json_url"])
     assert _normal(json.loads(json.dumps(second.context["listing"]))) == _normal(twin)
 
@@ -329,7 +360,8 @@ def test_category_page_shows_breadcrumbs_children_and_papers(site: Site, categor
     nav = next(e for e in doc.all("nav") if e.has_class("breadcrumbs"))
     crumbs = [a.attrs["href"] for a in doc.inside(nav, "a")]
     assert crumbs == ["/", "/taxonomy", f"/dimensions/{data['dimension']['id']}"] + [
-        f"/categories/{b['id']}" for b in data["breadcrumbs"]]
+        f"/categories/{b['id']}" for b in data["breadcrumbs"]
+    ]
     hrefs = doc.hrefs()
     for child in data["children"]:
         assert f"/categories/{child['id']}" in hrefs
@@ -408,22 +440,35 @@ def test_unknown_filter_is_a_400_page(site: Site) -> None:
 # --- Redirects and errors -------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("alias", [
-    "/papers/arxiv:2305.18290", "/papers/arxiv:2305.18290v2", "/papers/doi:10.48550/arXiv.2305.18290",
-    "/papers/doi:10.48550/ARXIV.2305.18290",
-])
+@pytest.mark.parametrize(
+    "alias",
+    [
+        "/papers/arxiv:2305.18290",
+        "/papers/arxiv:2305.18290v2",
+        "/papers/doi:10.48550/arXiv.2305.18290",
+        "/papers/doi:10.48550/ARXIV.2305.18290",
+    ],
+)
 def test_external_id_redirects_to_the_paper_page(site: Site, alias: str) -> None:
     page = site.get(alias)
     assert page.status == 301
     assert page.headers["location"] == "/papers/rafailov2023-dpo"
 
 
-@pytest.mark.parametrize(("path", "status"), [
-    ("/nothing-here", 404), ("/papers/no-such-paper", 404), ("/categories/no-such", 404),
-    ("/dimensions/no-such", 404), ("/papers/arxiv:9999.99999", 404),
-    ("/matrix?rows=no-such", 404), ("/timeline?dimension=no-such", 404),
-    ("/compare?papers=rafailov2023-dpo,no-such", 404), ("/papers?year=twenty", 400),
-])
+@pytest.mark.parametrize(
+    ("path", "status"),
+    [
+        ("/nothing-here", 404),
+        ("/papers/no-such-paper", 404),
+        ("/categories/no-such", 404),
+        ("/dimensions/no-such", 404),
+        ("/papers/arxiv:9999.99999", 404),
+        ("/matrix?rows=no-such", 404),
+        ("/timeline?dimension=no-such", 404),
+        ("/compare?papers=rafailov2023-dpo,no-such", 404),
+        ("/papers?year=twenty", 400),
+    ],
+)
 def test_errors_render_the_site_error_page(site: Site, path: str, status: int) -> None:
     page = site.get(path)
     assert page.status == status
@@ -462,7 +507,7 @@ def test_timeline_draws_an_svg_chart_and_a_table(site: Site) -> None:
     drawn = sum(1 for e in doc.elements if e.tag == "rect" and "bar" in e.attrs.get("class", ""))
     assert drawn == sum(1 for s in top for n in s["counts"] if n)
     headers = [" ".join(th.text.split()) for th in doc.all("th", scope="col")]
-    assert [str(y) for y in data["years"]] == headers[1:1 + len(data["years"])]
+    assert [str(y) for y in data["years"]] == headers[1 : 1 + len(data["years"])]
 
 
 def test_graph_page_embeds_its_elements_and_a_fallback_list(site: Site) -> None:
@@ -510,8 +555,13 @@ def hostile_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     path = data / "papers" / "rafailov2023-dpo.yaml"
     text = path.read_text()
     text = re.sub(r"(?m)^title: .*$", "title: " + json.dumps(f"DPO {HOSTILE}"), text)
-    text = re.sub(r"(?m)^summary: >-\n(?:  .*\n)+", "summary: " + json.dumps(
-        f"A summary with {HOSTILE}, **markdown** and [a link](javascript:alert(1)).") + "\n", text)
+    text = re.sub(
+        r"(?m)^summary: >-\n(?:  .*\n)+",
+        "summary: "
+        + json.dumps(f"A summary with {HOSTILE}, **markdown** and [a link](javascript:alert(1)).")
+        + "\n",
+        text,
+    )
     text = text.replace("  - Rafael Rafailov", "  - " + json.dumps(f"Rafael {HOSTILE}"))
     path.write_text(text)
     db = data.parent / "atlas.db"
@@ -521,17 +571,27 @@ def hostile_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     s.close()
 
 
-@pytest.mark.parametrize("path", [
-    "/papers/rafailov2023-dpo", "/papers", "/", "/search?q=alert", "/graph",
-    "/categories/offline-preference", "/compare?papers=rafailov2023-dpo,azar2023-ipo",
-])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/papers/rafailov2023-dpo",
+        "/papers",
+        "/",
+        "/search?q=alert",
+        "/graph",
+        "/categories/offline-preference",
+        "/compare?papers=rafailov2023-dpo,azar2023-ipo",
+    ],
+)
 def test_hostile_text_renders_inert(hostile_site: Site, path: str) -> None:
     page = hostile_site.get(path)
     assert page.status == 200
     doc = page.html
     for script in doc.all("script"):
-        assert script.attrs.get("src", "").startswith("/static/") or \
-            script.attrs.get("type") == "application/json"
+        assert (
+            script.attrs.get("src", "").startswith("/static/")
+            or script.attrs.get("type") == "application/json"
+        )
     assert not doc.all("img", src="x")
     assert not any(name.startswith("on") for e in doc.elements for name in e.attrs)
     assert not any(h.startswith("javascript:") for h in doc.hrefs())
@@ -548,7 +608,9 @@ def test_hostile_title_shows_as_text(hostile_site: Site) -> None:
 
 def test_timeline_chart_stacks_top_level_series() -> None:
     data = {
-        "dimension": {"id": "d", "name": "D"}, "years": [2020, 2021, 2022], "totals": [1, 0, 4],
+        "dimension": {"id": "d", "name": "D"},
+        "years": [2020, 2021, 2022],
+        "totals": [1, 0, 4],
         "series": [
             {"category": {"id": "a", "name": "A", "depth": 0}, "counts": [1, 0, 3]},
             {"category": {"id": "a1", "name": "A1", "depth": 1}, "counts": [1, 0, 2]},

@@ -3,7 +3,8 @@
 (function () {
   "use strict";
   function announce(button, message) {
-    var status = button.parentElement.querySelector(".copy-status");
+    var scope = button.closest("section") || button.parentElement;
+    var status = scope.querySelector(".copy-status");
     if (status) { status.textContent = message; }
   }
   function fallbackCopy(node) {

@@ -17,6 +17,11 @@
 
   container.hidden = false;
   controls.hidden = false;
+  // With the interactive graph running, the long plain list starts folded (it stays open
+  // for readers without JavaScript).
+  document.querySelectorAll(".graph-fallback-list details[open]").forEach(function (d) {
+    d.open = false;
+  });
 
   function pageOf(data) { return PAGE[data.kind] + encodeURIComponent(data.ref); }
   function shortLabel(data) {
@@ -46,6 +51,8 @@
       { selector: "node.category", style: {
         "background-color": "#0a58a8", "width": 18, "height": 18, "font-size": 12, "color": "#073f7a"
       } },
+      // Paper titles appear as the reader zooms in (or when a search matches them), so a large
+      // graph shows its structure first instead of a heap of overlapping titles.
       { selector: "node.paper", style: { "shape": "ellipse" } },
       { selector: "edge", style: {
         "width": 1, "line-color": "#c9d1da", "curve-style": "bezier", "opacity": 0.9
@@ -53,13 +60,14 @@
       { selector: "edge.contains", style: { "line-color": "#8fa8c4", "width": 1.5 } },
       { selector: "edge.classified", style: { "line-color": "#e3c6a6", "line-style": "solid" } },
       { selector: LINEAGE.map(function (k) { return "edge." + k; }).join(", "), style: {
-        "line-color": "#b0411a", "width": 2, "target-arrow-shape": "triangle",
+        "line-color": "#b0411a", "width": 1.6, "opacity": 0.75, "target-arrow-shape": "triangle",
         "target-arrow-color": "#b0411a", "arrow-scale": 0.9
       } },
       { selector: "edge.variant-of", style: { "line-style": "dashed" } },
       { selector: ".faded", style: { "opacity": 0.15 } },
       { selector: ".match", style: {
-        "border-width": 4, "border-color": "#f2b134", "z-index": 10, "font-weight": 700
+        "border-width": 4, "border-color": "#f2b134", "z-index": 10, "font-weight": 700,
+        "min-zoomed-font-size": 0
       } },
       { selector: "node:active, node:selected", style: {
         "overlay-opacity": 0.12, "overlay-color": "#0a58a8"
@@ -112,6 +120,8 @@
   function layout() {
     cy.stop(true); // a fit-to-matches animation still running would undo the new layout's fit
     var visible = cy.elements().filter(function (el) { return el.style("display") !== "none"; });
+    var papers = visible.nodes(".paper").length;
+    var spread = Math.max(1, papers / 40);
     visible.layout({
       name: "concentric",
       concentric: function (n) {
@@ -129,7 +139,7 @@
       animate: false,
       fit: true,
       padding: 30,
-      nodeRepulsion: function () { return 20000; },
+      nodeRepulsion: function () { return 20000 * spread; },
       idealEdgeLength: function (e) { return e.hasClass("classified") ? 100 : 70; },
       edgeElasticity: function (e) { return e.hasClass("classified") ? 60 : 120; },
       gravity: 0.6,
@@ -138,6 +148,19 @@
       componentSpacing: 60
     }).run();
     if (cy.zoom() > 1.25) { cy.zoom(1.25); cy.center(visible); }
+    // Keep dimension and category names readable at the zoom the fit chose.
+    var grow = Math.min(3, Math.max(1, 0.9 / cy.zoom()));
+    cy.style()
+      .selector("node.paper").style("min-zoomed-font-size", papers > 40 ? 14 : 0)
+      .selector("node.category").style({
+        "font-size": Math.round(12 * grow), "text-max-width": Math.round(170 * grow),
+        "width": Math.round(18 * grow), "height": Math.round(18 * grow)
+      })
+      .selector("node.dimension").style({
+        "font-size": Math.round(14 * grow), "text-max-width": Math.round(200 * grow),
+        "width": Math.round(26 * grow), "height": Math.round(26 * grow)
+      })
+      .update();
   }
 
   function clearMatches() {

@@ -19,11 +19,17 @@ from urllib.parse import urlsplit
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
-SCREENSHOTS = Path(os.environ.get("REWARD_ATLAS_SCREENSHOTS", REPO / "test-artifacts" / "screenshots"))
+SCREENSHOTS = Path(
+    os.environ.get("REWARD_ATLAS_SCREENSHOTS", REPO / "test-artifacts" / "screenshots")
+)
 CHROMIUM = os.environ.get("REWARD_ATLAS_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
 ]
 STRICT_CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -45,7 +51,7 @@ class Watch:
 @pytest.fixture(scope="session")
 def browser() -> Iterator[object]:
     if not Path(CHROMIUM).exists():
-        pytest.skip(f"no Chromium at {CHROMIUM}: run `make browser-deps` (apt-get install chromium)")
+        pytest.skip(f"no Chromium at {CHROMIUM}: run `make browser-deps` (installs it with apt)")
     sync_api = pytest.importorskip("playwright.sync_api")
     with sync_api.sync_playwright() as pw:
         chromium = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
@@ -90,38 +96,60 @@ def _page(browser, watch: Watch, **context_args):
     page = context.new_page()
     page.on("console", lambda m: m.type == "error" and watch.errors.append(f"console: {m.text}"))
     page.on("pageerror", lambda exc: watch.errors.append(f"pageerror: {exc}"))
-    page.on("requestfailed", lambda r: urlsplit(r.url).hostname in LOCAL_HOSTS
-            and watch.errors.append(f"request failed: {r.url} {r.failure}"))
-    page.on("response", lambda r: r.status >= 400 and not r.request.is_navigation_request()
-            and watch.errors.append(f"HTTP {r.status}: {r.url}"))
+    page.on(
+        "requestfailed",
+        lambda r: (
+            urlsplit(r.url).hostname in LOCAL_HOSTS
+            and watch.errors.append(f"request failed: {r.url} {r.failure}")
+        ),
+    )
+    page.on(
+        "response",
+        lambda r: (
+            r.status >= 400
+            and not r.request.is_navigation_request()
+            and watch.errors.append(f"HTTP {r.status}: {r.url}")
+        ),
+    )
     page.on("dialog", lambda d: (watch.errors.append(f"dialog: {d.message}"), d.dismiss()))
     page.set_default_timeout(10_000)
     return context, page
+
+
+def _close(context) -> None:
+    # A request still in the guard when the test ends must not fail the teardown.
+    context.unroute_all(behavior="ignoreErrors")
+    context.close()
 
 
 @pytest.fixture()
 def page(browser, watch: Watch):
     context, page = _page(browser, watch, viewport={"width": 1280, "height": 860})
     yield page
-    context.close()
+    _close(context)
 
 
 @pytest.fixture()
 def phone(browser, watch: Watch):
     context, page = _page(
-        browser, watch, viewport={"width": 390, "height": 844}, device_scale_factor=2,
-        is_mobile=True, has_touch=True,
+        browser,
+        watch,
+        viewport={"width": 390, "height": 844},
+        device_scale_factor=2,
+        is_mobile=True,
+        has_touch=True,
     )
     yield page
-    context.close()
+    _close(context)
 
 
 @pytest.fixture()
 def no_js_page(browser, watch: Watch):
-    context, page = _page(browser, watch, viewport={"width": 1280, "height": 860},
-                          java_script_enabled=False)
+    context, page = _page(
+        browser, watch, viewport={"width": 1280, "height": 860}, java_script_enabled=False
+    )
     yield page
-    context.close()
+    _close(context)
 
 
 def pytest_terminal_summary(terminalreporter) -> None:

@@ -38,9 +38,9 @@ def assert_clean(watch: Watch) -> None:
     assert all(re.match(r"http://127\.0\.0\.1:\d+/", url) for url in watch.requests)
 
 
-def shoot(page, folder: Path, name: str) -> None:
+def shoot(page, folder: Path, name: str, *, full_page: bool = True) -> None:
     path = folder / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
+    page.screenshot(path=str(path), full_page=full_page)
     print(f"screenshot: {path}")
 
 
@@ -124,21 +124,27 @@ def test_graph_search_filter_and_click_a_node(page, watch, live_server, screensh
     page.fill("#graph-search", "direct preference")
     page.wait_for_selector("#graph-matches a")
     assert page.locator("#graph-matches a").first.get_attribute("href") == (
-        "/papers/rafailov2023-dpo")
+        "/papers/rafailov2023-dpo"
+    )
 
     page.select_option("#graph-dimension", "granularity")
     page.wait_for_function(
-        "() => window.atlasGraph.getElementById('category:rl-free').style('display') === 'none'")
-    assert page.evaluate(
-        "() => window.atlasGraph.getElementById('category:token-level').style('display')"
-    ) == "element"
+        "() => window.atlasGraph.getElementById('category:rl-free').style('display') === 'none'"
+    )
+    assert (
+        page.evaluate(
+            "() => window.atlasGraph.getElementById('category:token-level').style('display')"
+        )
+        == "element"
+    )
 
     page.fill("#graph-search", "")
     page.select_option("#graph-dimension", "optimization")
     page.wait_for_function("() => !window.atlasGraph.animated()")
     box = page.locator("#cy").bounding_box()
     point = page.evaluate(
-        "() => window.atlasGraph.getElementById('paper:rafailov2023-dpo').renderedPosition()")
+        "() => window.atlasGraph.getElementById('paper:rafailov2023-dpo').renderedPosition()"
+    )
     page.mouse.click(box["x"] + point["x"], box["y"] + point["y"])
     page.wait_for_url("**/papers/rafailov2023-dpo")
     assert_clean(watch)
@@ -169,9 +175,10 @@ def test_page_loads_clean(page, watch, live_server, screenshot_dir, name):
 def test_phone_width_has_no_horizontal_scroll(phone, watch, live_server, screenshot_dir, name):
     phone.goto(live_server.url + MAIN_PAGES[name])
     overflow = phone.evaluate(
-        "() => document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    )
     assert overflow <= 1
-    shoot(phone, screenshot_dir, f"phone-{name}")
+    shoot(phone, screenshot_dir, f"phone-{name}", full_page=False)
     assert_clean(watch)
 
 
@@ -230,50 +237,13 @@ def test_taxonomy_and_graph_work_without_javascript(no_js_page, watch, live_serv
     assert_clean(watch)
 
 
-CONTRAST_JS = """
-() => {
-  const parse = (c) => (c.match(/[\\d.]+/g) || []).map(Number);
-  const lum = ([r, g, b]) => {
-    const f = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); };
-    return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
-  };
-  const background = (el) => {
-    for (let e = el; e; e = e.parentElement) {
-      const s = getComputedStyle(e);
-      if (s.backgroundImage !== "none") return null;  // gradients: judged by eye, not here
-      const c = parse(s.backgroundColor);
-      if (c.length === 3 || (c.length === 4 && c[3] > 0.99)) return c.slice(0, 3);
-    }
-    return [255, 255, 255];
-  };
-  const failures = [];
-  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
-  while (walker.nextNode()) {
-    const node = walker.currentNode;
-    const el = node.parentElement;
-    if (!node.textContent.trim() || !el || el.closest("svg, .visually-hidden, noscript, script")) continue;
-    const rect = el.getBoundingClientRect();
-    if (!rect.width || !rect.height) continue;
-    const s = getComputedStyle(el);
-    if (s.visibility === "hidden" || parseFloat(s.opacity) < 1) continue;
-    const bg = background(el);
-    if (!bg) continue;
-    const fg = parse(s.color).slice(0, 3);
-    const [a, b] = [lum(fg), lum(bg)].sort((x, y) => y - x);
-    const ratio = (a + 0.05) / (b + 0.05);
-    const size = parseFloat(s.fontSize), bold = parseInt(s.fontWeight, 10) >= 700;
-    const large = size >= 24 || (bold && size >= 18.66);
-    if (ratio < (large ? 3 : 4.5)) {
-      failures.push(`${ratio.toFixed(2)} ${el.tagName.toLowerCase()}.${el.className} "${node.textContent.trim().slice(0, 30)}"`);
-    }
-  }
-  return failures;
-}
-"""
+CONTRAST_JS = (Path(__file__).parent / "contrast.js").read_text()
 
 
-@pytest.mark.parametrize("name", ["home", "papers", "paper", "matrix", "timeline", "compare",
-                                  "search", "category", "graph"])
+@pytest.mark.parametrize(
+    "name",
+    ["home", "papers", "paper", "matrix", "timeline", "compare", "search", "category", "graph"],
+)
 def test_text_contrast_meets_wcag_aa(page, watch, live_server, name):
     page.goto(live_server.url + MAIN_PAGES[name])
     page.wait_for_load_state("networkidle")
