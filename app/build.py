@@ -138,7 +138,7 @@ def _paper_rows(taxonomy: Taxonomy, categories: dict[str, dict]) -> tuple[list, 
         )
         rolled: dict[str, bool] = {}
         names = []
-        for dim_id, cat_ids in paper.classification.items():
+        for cat_ids in paper.classification.values():
             for cat_id in cat_ids:
                 rolled[cat_id] = True
                 names.append(categories[cat_id]["name"])

@@ -49,7 +49,9 @@ EXPECTED = {
         "papers/duplicate-doi.yaml:11: doi: duplicate DOI '10.48550/arxiv.2305.18290' "
         "(also in papers/rafailov2023-dpo.yaml:16)"
     ],
-    "papers/duplicate-key.yaml": ["papers/duplicate-key.yaml:8: year: duplicate key (first at line 7)"],
+    "papers/duplicate-key.yaml": [
+        "papers/duplicate-key.yaml:8: year: duplicate key (first at line 7)"
+    ],
     "papers/duplicate-title.yaml": [
         "papers/duplicate-title.yaml:3: title: duplicate normalised title 'Direct preference "
         "optimization -- your language model is secretly a reward model!' "
@@ -138,7 +140,9 @@ EXPECTED = {
     "papers/yaml-alias.yaml": [
         "papers/yaml-alias.yaml:4: yaml: anchors and aliases are not allowed"
     ],
-    "papers/yaml-syntax.yaml": ["papers/yaml-syntax.yaml:8: yaml: mapping values are not allowed in this context"],
+    "papers/yaml-syntax.yaml": [
+        "papers/yaml-syntax.yaml:8: yaml: mapping values are not allowed in this context"
+    ],
     "papers/year-out-of-range.yaml": [
         "papers/year-out-of-range.yaml:7: year: 1890 is out of range (1950..2027)"
     ],
