@@ -58,8 +58,9 @@ class Meta(Out):
     )
     built_at: str = Field(examples=["2026-11-27T09:30:00+00:00"])
     counts: dict[str, int] = Field(
-        examples=[{"dimensions": 9, "categories": 49, "papers": 11, "relations": 10,
-                   "placements": 90}]
+        examples=[
+            {"dimensions": 9, "categories": 49, "papers": 11, "relations": 10, "placements": 90}
+        ]
     )
     survey: dict[str, Any] | None = Field(description="The survey the taxonomy comes from.")
 
@@ -75,8 +76,9 @@ class CategoryBase(Out):
     sparse: bool = Field(description="Known to have few papers, on purpose.")
     sparse_reason: str | None
     direct_count: int = Field(description="Papers placed exactly here.", examples=[1])
-    count: int = Field(description="Distinct papers placed here or in any descendant.",
-                       examples=[2])
+    count: int = Field(
+        description="Distinct papers placed here or in any descendant.", examples=[2]
+    )
 
 
 class CategoryNode(CategoryBase):
@@ -89,16 +91,17 @@ class Dimension(Out):
     question: str = Field(examples=["How finely is credit assigned?"])
     description: str
     provenance: list[str] = Field(examples=[["survey-v1"]])
-    count: int = Field(description="Distinct papers placed anywhere in this dimension.",
-                       examples=[11])
+    count: int = Field(
+        description="Distinct papers placed anywhere in this dimension.", examples=[11]
+    )
     categories: list[CategoryNode] = Field(description="Top-level categories, nested.")
 
 
 class PaperSummary(Out):
     id: str = Field(examples=[PAPER_ID])
     title: str = Field(
-        examples=["Direct Preference Optimization: Your Language Model is Secretly a Reward "
-                  "Model"])
+        examples=["Direct Preference Optimization: Your Language Model is Secretly a Reward Model"]
+    )
     authors: list[str] = Field(examples=[["Rafael Rafailov", "Archit Sharma"]])
     year: int = Field(examples=[2023])
     kind: str = Field(examples=["method"])
@@ -133,7 +136,8 @@ class CategoryDetail(Out):
     breadcrumbs: list[Ref] = Field(description="Ancestors, root first, up to the parent.")
     children: list[CategoryBase] = Field(description="Direct subcategories with their counts.")
     papers: list[CategoryPaper] = Field(
-        description="Papers placed here or in any descendant, newest first.")
+        description="Papers placed here or in any descendant, newest first."
+    )
 
 
 # --- Paper list ---------------------------------------------------------------------------
@@ -166,11 +170,13 @@ class FacetValue(Out):
 class Facet(Out):
     name: str = Field(examples=["granularity"])
     label: str = Field(examples=["Granularity"])
-    type: str = Field(description="`dimension`, `year`, `venue`, `status` or `kind`.",
-                      examples=["dimension"])
+    type: str = Field(
+        description="`dimension`, `year`, `venue`, `status` or `kind`.", examples=["dimension"]
+    )
     values: list[FacetValue] = Field(
         description="Category facets list every category in tree order (zeros included); "
-        "others list the values present, years newest first, the rest by count.")
+        "others list the values present, years newest first, the rest by count."
+    )
 
 
 class FilterChip(Out):
@@ -188,8 +194,9 @@ class PaperList(Out):
     q: str | None = Field(examples=[None])
     sort: Literal["year", "-year", "title", "relevance"] = Field(examples=["-year"])
     size: int = Field(examples=[50])
-    next: str | None = Field(description="Opaque token of the next page; null on the last.",
-                             examples=[None])
+    next: str | None = Field(
+        description="Opaque token of the next page; null on the last.", examples=[None]
+    )
     next_url: str | None = Field(examples=[None])
     facets: dict[str, Facet] = Field(description="One per `_facet`, in the order asked.")
     filters: list[FilterChip] = Field(description="The active filters, each removable.")
@@ -226,14 +233,12 @@ class Relations(Out):
     in_: list[RelationOut] = Field(alias="in", description="Others -> this paper.")
 
 
-
 class LineagePaper(PaperBrief):
     distance: int = Field(description="Steps along extends/variant-of.", examples=[1])
 
 
 class LineageEdge(Out):
-    source: str = Field(description="The paper that builds on `target`.",
-                        examples=[PAPER_ID])
+    source: str = Field(description="The paper that builds on `target`.", examples=[PAPER_ID])
     target: str = Field(examples=["ouyang2022-instructgpt"])
     kind: Literal["extends", "variant-of"]
 
@@ -267,8 +272,7 @@ class PaperDetail(PaperSummary):
     relations: Relations
     lineage: Lineage
     bibtex: str = Field(examples=["@inproceedings{rafailov2023direct,\n  title = {...}\n}\n"])
-    losses: list[str] = Field(description="Loss-lab ids (see /api/v1/losses).",
-                              examples=[["dpo"]])
+    losses: list[str] = Field(description="Loss-lab ids (see /api/v1/losses).", examples=[["dpo"]])
     provenance: Provenance
 
 
@@ -305,8 +309,9 @@ class SearchResult(Out):
     q: str = Field(examples=["reward model"])
     papers: list[SearchPaper]
     categories: list[SearchCategory]
-    counts: dict[str, int] = Field(description="All matches, beyond `limit`.",
-                                   examples=[{"papers": 7, "categories": 12}])
+    counts: dict[str, int] = Field(
+        description="All matches, beyond `limit`.", examples=[{"papers": 7, "categories": 12}]
+    )
 
 
 # --- Graph --------------------------------------------------------------------------------
@@ -349,8 +354,9 @@ class GraphPath(Out):
     """A shortest path between two nodes, ignoring edge direction."""
 
     found: bool
-    length: int | None = Field(description="Number of edges; null when not connected.",
-                               examples=[2])
+    length: int | None = Field(
+        description="Number of edges; null when not connected.", examples=[2]
+    )
     nodes: list[CyNode]
     edges: list[CyEdge]
 

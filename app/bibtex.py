@@ -105,8 +105,11 @@ def csl_item(paper: dict[str, Any]) -> dict[str, Any]:
     kind = entry_type(paper)
     item: dict[str, Any] = {
         "id": paper["bibkey"],
-        "type": "paper-conference" if kind == "inproceedings" else (
-            "article-journal" if paper.get("status") == "published" and paper.get("venue")
+        "type": "paper-conference"
+        if kind == "inproceedings"
+        else (
+            "article-journal"
+            if paper.get("status") == "published" and paper.get("venue")
             else "article"
         ),
         "title": paper["title"],

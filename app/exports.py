@@ -13,8 +13,19 @@ from typing import Any
 import orjson
 
 COLUMNS = (
-    "id", "title", "authors", "year", "kind", "status", "venue", "arxiv", "doi", "url", "code",
-    "summary", "bibkey",
+    "id",
+    "title",
+    "authors",
+    "year",
+    "kind",
+    "status",
+    "venue",
+    "arxiv",
+    "doi",
+    "url",
+    "code",
+    "summary",
+    "bibkey",
 )
 AUTHOR_SEP = "; "
 CATEGORY_SEP = "|"
@@ -29,8 +40,7 @@ def to_csv(papers: list[dict[str, Any]], dimensions: list[str]) -> str:
     writer.writerow([*COLUMNS, *dimensions])
     for paper in papers:
         row = [
-            AUTHOR_SEP.join(paper["authors"]) if c == "authors" else paper.get(c)
-            for c in COLUMNS
+            AUTHOR_SEP.join(paper["authors"]) if c == "authors" else paper.get(c) for c in COLUMNS
         ]
         row += [CATEGORY_SEP.join(paper["classification"].get(d, [])) for d in dimensions]
         writer.writerow(["" if v is None else v for v in row])

@@ -17,7 +17,12 @@ from sqlalchemy import Connection, text
 from app.errors import ApiError
 
 EDGE_KINDS = (
-    "contains", "classified", "extends", "variant-of", "uses-reward-from", "evaluates",
+    "contains",
+    "classified",
+    "extends",
+    "variant-of",
+    "uses-reward-from",
+    "evaluates",
     "compares-with",
 )
 LINEAGE_KINDS = ("extends", "variant-of")
@@ -32,8 +37,7 @@ def build_graph(conn: Connection) -> nx.MultiDiGraph:
         text("SELECT id, name, dimension_id, parent_id FROM category ORDER BY dimension_id, ord")
     ):
         node = f"category:{row.id}"
-        graph.add_node(node, kind="category", id=row.id, label=row.name,
-                       dimension=row.dimension_id)
+        graph.add_node(node, kind="category", id=row.id, label=row.name, dimension=row.dimension_id)
         parent = f"category:{row.parent_id}" if row.parent_id else f"dimension:{row.dimension_id}"
         graph.add_edge(parent, node, kind="contains")
     for row in conn.execute(text("SELECT id, title, year FROM paper ORDER BY id")):
@@ -47,7 +51,6 @@ def build_graph(conn: Connection) -> nx.MultiDiGraph:
     ):
         graph.add_edge(f"paper:{row.source_id}", f"paper:{row.target_id}", kind=row.type)
     return graph
-
 
 
 def resolve_node(graph: nx.MultiDiGraph, ref: str, *, param: str = "id") -> str:
@@ -73,8 +76,13 @@ def check_edge_kinds(edges: list[str] | None) -> tuple[str, ...]:
         raise ApiError(
             400,
             f"unknown edge kind {', '.join(repr(u) for u in unknown)}",
-            [{"parameter": "edges", "message": f"unknown edge kind '{u}' "
-              f"(valid: {', '.join(EDGE_KINDS)})"} for u in unknown],
+            [
+                {
+                    "parameter": "edges",
+                    "message": f"unknown edge kind '{u}' (valid: {', '.join(EDGE_KINDS)})",
+                }
+                for u in unknown
+            ],
         )
     return tuple(dict.fromkeys(edges))
 
@@ -87,8 +95,12 @@ def _node(graph: nx.MultiDiGraph, node: str) -> dict[str, Any]:
 
 def _edge(source: str, target: str, kind: str) -> dict[str, Any]:
     return {
-        "data": {"id": f"{source}|{kind}|{target}", "source": source, "target": target,
-                 "kind": kind},
+        "data": {
+            "id": f"{source}|{kind}|{target}",
+            "source": source,
+            "target": target,
+            "kind": kind,
+        },
         "classes": kind,
     }
 
@@ -109,8 +121,11 @@ def graph_elements(
     """
     kinds = set(check_edge_kinds(edges))
     if depth is not None and not 0 <= depth <= MAX_DEPTH:
-        raise ApiError(400, f"depth must be from 0 to {MAX_DEPTH}",
-                       [{"parameter": "depth", "message": f"got {depth}"}])
+        raise ApiError(
+            400,
+            f"depth must be from 0 to {MAX_DEPTH}",
+            [{"parameter": "depth", "message": f"got {depth}"}],
+        )
     kept_edges = [(u, v, k) for u, v, k in graph.edges(data="kind") if k in kinds]
     if root is not None:
         start = resolve_node(graph, root, param="root")
@@ -162,8 +177,12 @@ def _walk(graph: nx.MultiDiGraph, start: str, *, forward: bool) -> list[dict[str
                 todo.append(nxt)
     del found[start]
     return [
-        {"id": graph.nodes[n]["id"], "title": graph.nodes[n]["label"],
-         "year": graph.nodes[n]["year"], "distance": d}
+        {
+            "id": graph.nodes[n]["id"],
+            "title": graph.nodes[n]["label"],
+            "year": graph.nodes[n]["year"],
+            "distance": d,
+        }
         for n, d in sorted(found.items(), key=lambda item: (item[1], item[0]))
     ]
 

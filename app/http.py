@@ -54,16 +54,26 @@ class ApiHttpMiddleware:
         headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
         if method == "OPTIONS" and "access-control-request-method" in headers:
             allow = headers.get("access-control-request-headers", "")
-            await _send_empty(send, 204, [
-                *CORS, *PREFLIGHT,
-                *([(b"access-control-allow-headers", allow.encode("latin-1"))] if allow else []),
-            ])
+            await _send_empty(
+                send,
+                204,
+                [
+                    *CORS,
+                    *PREFLIGHT,
+                    *(
+                        [(b"access-control-allow-headers", allow.encode("latin-1"))]
+                        if allow
+                        else []
+                    ),
+                ],
+            )
             return
         cacheable = method in ("GET", "HEAD")
         etag = _etag(scope) if cacheable else None
         if etag and _matches(headers.get("if-none-match", ""), etag):
-            await _send_empty(send, 304, [
-                (b"etag", etag.encode()), (b"cache-control", CACHE_OK), *CORS])
+            await _send_empty(
+                send, 304, [(b"etag", etag.encode()), (b"cache-control", CACHE_OK), *CORS]
+            )
             return
         head = method == "HEAD"
         if head:

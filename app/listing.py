@@ -100,21 +100,28 @@ def parse_paper_query(
         name, _, op = key.partition("__")
         if key.startswith("_"):
             if key not in _SYSTEM:
-                problems.append(_problem(
-                    key, f"unknown system parameter '{key}' (valid: {', '.join(_SYSTEM)})"))
+                problems.append(
+                    _problem(key, f"unknown system parameter '{key}' (valid: {', '.join(_SYSTEM)})")
+                )
                 continue
             _parse_system(query, key, value, problems, dimensions)
         elif name in _FIELDS:
             ops = _FIELDS[name]
             if (op or None) not in ops:
                 valid = ", ".join(f"{name}__{o}" for o in ops if o) or "none"
-                problems.append(_problem(
-                    key, f"unknown operator '{op}' on '{name}' (valid operators: {valid})"))
+                problems.append(
+                    _problem(key, f"unknown operator '{op}' on '{name}' (valid operators: {valid})")
+                )
                 continue
             _parse_field(query, name, op, value, problems)
         elif op:
-            problems.append(_problem(key, f"unknown parameter '{key}' (operators apply only to "
-                                          "year: year__gte, year__lte)"))
+            problems.append(
+                _problem(
+                    key,
+                    f"unknown parameter '{key}' (operators apply only to "
+                    "year: year__gte, year__lte)",
+                )
+            )
         elif not _ID.match(key) or (dimensions is not None and key not in dimensions):
             problems.append(_problem(key, f"unknown parameter '{key}'"))
         else:
@@ -219,8 +226,9 @@ def _resolve(conn: Connection, query: PaperQuery) -> _Resolved:
             if dim is None:
                 problems.append(_problem(param, f"unknown category '{cat}'"))
             elif param != "category" and dim != param:
-                problems.append(_problem(
-                    param, f"category '{cat}' belongs to dimension '{dim}', not '{param}'"))
+                problems.append(
+                    _problem(param, f"category '{cat}' belongs to dimension '{dim}', not '{param}'")
+                )
             elif cat not in groups.get(dim, []):
                 groups.setdefault(dim, []).append(cat)
     for facet in query.facets:
@@ -308,13 +316,25 @@ def decode_token(token: str, sort: str) -> dict[str, Any]:
         data = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
     except (ValueError, binascii.Error):
         data = None
-    ok = isinstance(data, dict) and data.get("s") == sort and (
-        isinstance(data.get("o"), int) if sort == "relevance"
-        else isinstance(data.get("k"), list) and len(data["k"]) == 2
+    ok = (
+        isinstance(data, dict)
+        and data.get("s") == sort
+        and (
+            isinstance(data.get("o"), int)
+            if sort == "relevance"
+            else isinstance(data.get("k"), list) and len(data["k"]) == 2
+        )
     )
     if not ok:
-        raise ApiError(400, "invalid _next token", [_problem(
-            "_next", "use the next_url of the previous page unchanged (and the same _sort)")])
+        raise ApiError(
+            400,
+            "invalid _next token",
+            [
+                _problem(
+                    "_next", "use the next_url of the previous page unchanged (and the same _sort)"
+                )
+            ],
+        )
     return data
 
 
@@ -427,9 +447,7 @@ def list_papers(*, conn: Connection, query: PaperQuery, base_path: str) -> dict[
         "size": query.size,
         "next": next_token,
         "next_url": _url(base_path, [*kept, ("_next", next_token)]) if next_token else None,
-        "facets": {
-            name: _facet(conn, r, name, base_path, kept, memo) for name in query.facets
-        },
+        "facets": {name: _facet(conn, r, name, base_path, kept, memo) for name in query.facets},
         "filters": _filters(conn, r, base_path, kept),
     }
 
@@ -505,23 +523,36 @@ def _facet(
         for row in sorted(counts, key=key):
             value = str(row.value)
             pairs, selected = _toggle(kept, name, value)
-            values.append({
-                "value": value, "label": value, "count": row.n, "selected": selected,
-                "toggle_url": _url(base_path, pairs),
-            })
+            values.append(
+                {
+                    "value": value,
+                    "label": value,
+                    "count": row.n,
+                    "selected": selected,
+                    "toggle_url": _url(base_path, pairs),
+                }
+            )
         return {"name": name, "label": name.capitalize(), "type": name, "values": values}
     dim = conn.execute(text("SELECT id, name FROM dimension WHERE id = :d"), {"d": name}).one()
     counts = _category_counts(conn, r, without=name if name in r.groups else None, memo=memo)
     for cat in conn.execute(
-        text("SELECT id, name, parent_id, depth FROM category WHERE dimension_id = :d "
-             "ORDER BY ord"), {"d": name}
+        text(
+            "SELECT id, name, parent_id, depth FROM category WHERE dimension_id = :d ORDER BY ord"
+        ),
+        {"d": name},
     ).all():
         pairs, selected = _toggle(kept, name, cat.id, aliases=("category",))
-        values.append({
-            "value": cat.id, "label": cat.name, "count": counts.get(cat.id, 0),
-            "selected": selected, "toggle_url": _url(base_path, pairs),
-            "parent": cat.parent_id, "depth": cat.depth,
-        })
+        values.append(
+            {
+                "value": cat.id,
+                "label": cat.name,
+                "count": counts.get(cat.id, 0),
+                "selected": selected,
+                "toggle_url": _url(base_path, pairs),
+                "parent": cat.parent_id,
+                "depth": cat.depth,
+            }
+        )
     return {"name": name, "label": dim.name, "type": "dimension", "values": values}
 
 
@@ -544,10 +575,14 @@ def _filters(
         elif key in ("year", "venue", "status", "kind"):
             label = f"{key}: {value}"
         else:
-            dim = key if key != "category" else next(
-                (d for d, ids in r.groups.items() if value in ids), key)
+            dim = (
+                key
+                if key != "category"
+                else next((d for d, ids in r.groups.items() if value in ids), key)
+            )
             label = f"{dims.get(dim, dim)}: {names.get(value, value)}"
         remaining = [(k, v) for k, v in kept if (k, v) != (key, value)]
-        chips.append({"param": key, "value": value, "label": label,
-                      "remove_url": _url(base_path, remaining)})
+        chips.append(
+            {"param": key, "value": value, "label": label, "remove_url": _url(base_path, remaining)}
+        )
     return chips

@@ -27,9 +27,22 @@ from app.listing import (
 )
 
 __all__ = [
-    "PaperQuery", "compare", "dimension_ids", "get_category", "get_dimension", "get_meta",
-    "get_paper", "get_paper_citation", "list_dimensions", "list_papers", "matching_papers",
-    "matrix", "parse_paper_query", "resolve_paper", "search", "timeline",
+    "PaperQuery",
+    "compare",
+    "dimension_ids",
+    "get_category",
+    "get_dimension",
+    "get_meta",
+    "get_paper",
+    "get_paper_citation",
+    "list_dimensions",
+    "list_papers",
+    "matching_papers",
+    "matrix",
+    "parse_paper_query",
+    "resolve_paper",
+    "search",
+    "timeline",
 ]
 
 
@@ -123,7 +136,6 @@ def nest(flat: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return roots
 
 
-
 def _papers_in_category(conn: Connection, category_id: str) -> list[dict[str, Any]]:
     rows = conn.execute(
         text(
@@ -181,33 +193,37 @@ def _classification(conn: Connection, paper_id: str) -> list[dict[str, Any]]:
     """Every dimension (in order) with the categories the paper is placed in directly, each
     with its ``path`` of ancestors (root first)."""
     cats = {
-        r.id: r
-        for r in conn.execute(text("SELECT id, name, path, dimension_id FROM category"))
+        r.id: r for r in conn.execute(text("SELECT id, name, path, dimension_id FROM category"))
     }
     placed = classifications(conn, [paper_id])[paper_id]
     out = []
     for dim in conn.execute(text("SELECT id, name FROM dimension ORDER BY ord, id")):
-        out.append({
-            "dimension": {"id": dim.id, "name": dim.name},
-            "categories": [
-                {
-                    "id": cid,
-                    "name": cats[cid].name,
-                    "path": [
-                        {"id": a, "name": cats[a].name} for a in cats[cid].path.split("/")[:-1]
-                    ],
-                }
-                for cid in placed.get(dim.id, [])
-            ],
-        })
+        out.append(
+            {
+                "dimension": {"id": dim.id, "name": dim.name},
+                "categories": [
+                    {
+                        "id": cid,
+                        "name": cats[cid].name,
+                        "path": [
+                            {"id": a, "name": cats[a].name} for a in cats[cid].path.split("/")[:-1]
+                        ],
+                    }
+                    for cid in placed.get(dim.id, [])
+                ],
+            }
+        )
     return out
 
 
 def _relations(conn: Connection, paper_id: str) -> dict[str, list[dict[str, Any]]]:
     def side(sql: str) -> list[dict[str, Any]]:
         return [
-            {"type": r.type, "note": r.note,
-             "paper": {"id": r.id, "title": r.title, "year": r.year}}
+            {
+                "type": r.type,
+                "note": r.note,
+                "paper": {"id": r.id, "title": r.title, "year": r.year},
+            }
             for r in conn.execute(text(sql), {"id": paper_id})
         ]
 
@@ -243,7 +259,8 @@ def get_paper(*, conn: Connection, graph: nx.MultiDiGraph, paper_id: str) -> dic
             "added": row.added,
             "verified": (
                 {"source": row.verified_source, "on": row.verified_on}
-                if row.verified_source else None
+                if row.verified_source
+                else None
             ),
             "source_path": row.source_path,
         },
@@ -290,8 +307,12 @@ def search(*, conn: Connection, q: str, limit: int = 20) -> dict[str, Any]:
     Titles, names and snippets come as segments (see :func:`segments`) — never as HTML.
     """
     match = dialect.fts_query(q)
-    result: dict[str, Any] = {"q": q, "papers": [], "categories": [],
-                              "counts": {"papers": 0, "categories": 0}}
+    result: dict[str, Any] = {
+        "q": q,
+        "papers": [],
+        "categories": [],
+        "counts": {"papers": 0, "categories": 0},
+    }
     if match is None:
         return result
     params = {"fts_match": match, "limit": limit}
@@ -328,7 +349,8 @@ def search(*, conn: Connection, q: str, limit: int = 20) -> dict[str, Any]:
     result["counts"] = {
         "papers": conn.execute(text(dialect.paper_match_count_statement()), params).scalar_one(),
         "categories": conn.execute(
-            text(dialect.category_match_count_statement()), params).scalar_one(),
+            text(dialect.category_match_count_statement()), params
+        ).scalar_one(),
     }
     return result
 
@@ -344,11 +366,18 @@ def _dimension_or_404(conn: Connection, dimension_id: str, param: str) -> Any:
 
 def _axis(conn: Connection, dim: Any) -> dict[str, Any]:
     cats = [
-        {"id": r.id, "name": r.name, "parent": r.parent_id, "depth": r.depth,
-         "count": r.rollup_count}
+        {
+            "id": r.id,
+            "name": r.name,
+            "parent": r.parent_id,
+            "depth": r.depth,
+            "count": r.rollup_count,
+        }
         for r in conn.execute(
-            text("SELECT id, name, parent_id, depth, rollup_count FROM category "
-                 "WHERE dimension_id = :d ORDER BY ord"),
+            text(
+                "SELECT id, name, parent_id, depth, rollup_count FROM category "
+                "WHERE dimension_id = :d ORDER BY ord"
+            ),
             {"d": dim.id},
         )
     ]
@@ -398,16 +427,22 @@ def timeline(*, conn: Connection, dimension: str | None = None) -> dict[str, Any
     years = list(range(first, last + 1)) if first is not None else []
     counts: dict[tuple[str, int], int] = {}
     for r in conn.execute(
-        text("SELECT pc.category_id, p.year, COUNT(*) AS n FROM paper_category pc "
-             "JOIN paper p ON p.id = pc.paper_id WHERE pc.dimension_id = :d GROUP BY 1, 2"),
+        text(
+            "SELECT pc.category_id, p.year, COUNT(*) AS n FROM paper_category pc "
+            "JOIN paper p ON p.id = pc.paper_id WHERE pc.dimension_id = :d GROUP BY 1, 2"
+        ),
         {"d": dim.id},
     ):
         counts[(r.category_id, r.year)] = r.n
-    totals = dict(conn.execute(
-        text("SELECT p.year, COUNT(DISTINCT p.id) FROM paper_category pc "
-             "JOIN paper p ON p.id = pc.paper_id WHERE pc.dimension_id = :d GROUP BY 1"),
-        {"d": dim.id},
-    ).all())
+    totals = dict(
+        conn.execute(
+            text(
+                "SELECT p.year, COUNT(DISTINCT p.id) FROM paper_category pc "
+                "JOIN paper p ON p.id = pc.paper_id WHERE pc.dimension_id = :d GROUP BY 1"
+            ),
+            {"d": dim.id},
+        ).all()
+    )
     axis = _axis(conn, dim)
     return {
         "dimension": axis["dimension"],
@@ -430,8 +465,9 @@ def compare(*, conn: Connection, paper_ids: list[str]) -> dict[str, Any]:
     found = {r.id: r for r in conn.execute(text(f"SELECT * FROM paper WHERE {where}"), params)}
     missing = [pid for pid in ids if pid not in found]
     if missing:
-        raise ApiError(404, f"no paper {', '.join(repr(m) for m in missing)}",
-                       [{"paper": m} for m in missing])
+        raise ApiError(
+            404, f"no paper {', '.join(repr(m) for m in missing)}", [{"paper": m} for m in missing]
+        )
     placed: dict[tuple[str, str], str] = {}
     params = {}
     where = in_list("paper_id", ids, "p", params)

@@ -50,9 +50,21 @@ def _serve(data_dir: Path, db: Path) -> tuple[subprocess.Popen, str]:
     port = _free_port()
     env = {**os.environ, "REWARD_ATLAS_DATA_DIR": str(data_dir), "REWARD_ATLAS_DB": str(db)}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "app.main:app_from_env", "--factory",
-         "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
-        cwd=ROOT, env=env,
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "app.main:app_from_env",
+            "--factory",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
@@ -87,8 +99,9 @@ def run(label: str, data_dir: Path, workdir: Path, n: int) -> list[tuple]:
     try:
         with httpx.Client(base_url=url, timeout=30) as client:
             papers = client.get("/api/v1/meta").json()["counts"]["papers"]
-            return [(label, papers, name, *_measure(client, path, n))
-                    for name, path in QUERIES.items()]
+            return [
+                (label, papers, name, *_measure(client, path, n)) for name, path in QUERIES.items()
+            ]
     finally:
         proc.terminate()
         proc.wait(timeout=10)
@@ -97,8 +110,9 @@ def run(label: str, data_dir: Path, workdir: Path, n: int) -> list[tuple]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--requests", type=int, default=200, help="timed requests per query")
-    parser.add_argument("--papers", type=int, default=10_000,
-                        help="size of the synthetic tree (0: skip it)")
+    parser.add_argument(
+        "--papers", type=int, default=10_000, help="size of the synthetic tree (0: skip it)"
+    )
     args = parser.parse_args()
     rows = []
     with tempfile.TemporaryDirectory() as tmp:

@@ -27,8 +27,12 @@ def test_bibtex_export_of_a_filtered_list_parses(client):
     assert response.headers["content-type"] == "text/x-bibtex; charset=utf-8"
     assert 'filename="reward-atlas.bib"' in response.headers["content-disposition"]
     entries = {e["ID"]: e for e in _parse_bib(response.text)}
-    assert set(entries) == {"rafailov2023direct", "azar2023general", "ethayarajh2024kto",
-                            "meng2024simpo"}
+    assert set(entries) == {
+        "rafailov2023direct",
+        "azar2023general",
+        "ethayarajh2024kto",
+        "meng2024simpo",
+    }
     dpo = entries["rafailov2023direct"]
     assert dpo["ENTRYTYPE"] == "inproceedings"
     assert dpo["booktitle"] == "NeurIPS 2023"
@@ -38,8 +42,10 @@ def test_bibtex_export_of_a_filtered_list_parses(client):
     assert dpo["year"] == "2023"
     assert dpo["author"].split(" and ")[0] == "Rafael Rafailov"
     assert len(dpo["author"].split(" and ")) == 6
-    assert entries["ethayarajh2024kto"]["title"] == "{KTO}: Model Alignment as Prospect " \
+    assert (
+        entries["ethayarajh2024kto"]["title"] == "{KTO}: Model Alignment as Prospect "
         "Theoretic Optimization"
+    )
 
 
 def test_bibtex_export_of_everything_has_unique_keys(client):
@@ -61,18 +67,29 @@ def test_paper_bibtex(client):
     assert detail["bibtex"] == response.text
 
 
-@pytest.mark.parametrize(("title", "escaped"), [
-    ("R&D for 100% of $x_1$ #1", r"R\&D for 100\% of \$x\_1\$ \#1"),
-    ("{braces} ~ ^", r"\{braces\} \textasciitilde{} \textasciicircum{}"),
-])
+@pytest.mark.parametrize(
+    ("title", "escaped"),
+    [
+        ("R&D for 100% of $x_1$ #1", r"R\&D for 100\% of \$x\_1\$ \#1"),
+        ("{braces} ~ ^", r"\{braces\} \textasciitilde{} \textasciicircum{}"),
+    ],
+)
 def test_latex_special_characters_are_escaped(title, escaped):
     assert latex_escape(title) == escaped
 
 
 def test_awkward_titles_still_parse():
-    paper = {"bibkey": "x2024r", "title": "R&D: 100% {GPT-4} in $5 #LLMs_", "year": 2024,
-             "authors": ["Jane O'Neil", "Zoë Åström"], "status": "preprint", "venue": None,
-             "arxiv": "2401.00001", "doi": None, "url": None}
+    paper = {
+        "bibkey": "x2024r",
+        "title": "R&D: 100% {GPT-4} in $5 #LLMs_",
+        "year": 2024,
+        "authors": ["Jane O'Neil", "Zoë Åström"],
+        "status": "preprint",
+        "venue": None,
+        "arxiv": "2401.00001",
+        "doi": None,
+        "url": None,
+    }
     (entry,) = _parse_bib(bibtex_entry(paper))
     assert entry["author"] == "Jane O'Neil and Zoë Åström"
     assert "GPT-4" in protect_case(paper["title"])
@@ -102,9 +119,14 @@ def test_csv_round_trips_to_the_json_list(client):
     dimensions = [d["id"] for d in client.get("/api/v1/dimensions").json()]
     for row, paper in zip(rows, listed, strict=True):
         back = {
-            "id": row["id"], "title": row["title"], "authors": row["authors"].split("; "),
-            "year": int(row["year"]), "kind": row["kind"], "status": row["status"],
-            "summary": row["summary"], "bibkey": row["bibkey"],
+            "id": row["id"],
+            "title": row["title"],
+            "authors": row["authors"].split("; "),
+            "year": int(row["year"]),
+            "kind": row["kind"],
+            "status": row["status"],
+            "summary": row["summary"],
+            "bibkey": row["bibkey"],
             **{k: row[k] or None for k in ("venue", "arxiv", "doi", "url", "code")},
             "classification": {d: row[d].split("|") for d in dimensions if row[d]},
         }

@@ -45,8 +45,10 @@ def test_cache_control(client):
     assert client.get("/api/v1/papers?colour=1").headers["cache-control"] == "no-store"
 
 
-@pytest.mark.parametrize("url", [*URLS, "/api/v1/papers/nope", "/api/v1/papers?colour=1",
-                                 "/api/v1/papers/arxiv:2305.18290"])
+@pytest.mark.parametrize(
+    "url",
+    [*URLS, "/api/v1/papers/nope", "/api/v1/papers?colour=1", "/api/v1/papers/arxiv:2305.18290"],
+)
 def test_cors_on_every_api_response(client, url):
     response = client.get(url, headers={"origin": "https://example.org"})
     assert response.headers["access-control-allow-origin"] == "*"
@@ -55,9 +57,14 @@ def test_cors_on_every_api_response(client, url):
 
 
 def test_cors_preflight(client):
-    response = client.options("/api/v1/papers", headers={
-        "origin": "https://example.org", "access-control-request-method": "GET",
-        "access-control-request-headers": "if-none-match"})
+    response = client.options(
+        "/api/v1/papers",
+        headers={
+            "origin": "https://example.org",
+            "access-control-request-method": "GET",
+            "access-control-request-headers": "if-none-match",
+        },
+    )
     assert response.status_code == 204
     assert response.headers["access-control-allow-origin"] == "*"
     assert "GET" in response.headers["access-control-allow-methods"]

@@ -40,7 +40,8 @@ def api_spec(settings) -> dict[str, Any]:
     """The app's OpenAPI document cut to our /api/v1 paths and the schemas they reach."""
     spec = create_app(settings).openapi()
     paths = {
-        path: ops for path, ops in spec["paths"].items()
+        path: ops
+        for path, ops in spec["paths"].items()
         if path.startswith("/api/v1/") and not path.startswith(EXCLUDED)
     }
     schemas = spec.get("components", {}).get("schemas", {})
@@ -174,5 +175,6 @@ def test_every_route_is_documented(current):
         assert ok.get("content"), where
         assert all("schema" in media for media in ok["content"].values()), where
         assert op["responses"]["404"]["content"]["application/json"]["schema"]["$ref"].endswith(
-            "/ErrorResponse"), where
+            "/ErrorResponse"
+        ), where
         assert '"example' in _resolved(op, schemas), f"{where} has no example"

@@ -13,10 +13,17 @@ from urllib.parse import parse_qsl, urlsplit
 import pytest
 
 ALL = {
-    "azar2023-ipo", "christiano2017-deep-rl-human-preferences", "ethayarajh2024-kto",
-    "lightman2023-lets-verify-step-by-step", "meng2024-simpo", "ouyang2022-instructgpt",
-    "rafailov2023-dpo", "schulman2017-ppo", "shao2024-deepseekmath",
-    "stiennon2020-learning-to-summarize", "zheng2023-llm-as-judge",
+    "azar2023-ipo",
+    "christiano2017-deep-rl-human-preferences",
+    "ethayarajh2024-kto",
+    "lightman2023-lets-verify-step-by-step",
+    "meng2024-simpo",
+    "ouyang2022-instructgpt",
+    "rafailov2023-dpo",
+    "schulman2017-ppo",
+    "shao2024-deepseekmath",
+    "stiennon2020-learning-to-summarize",
+    "zheng2023-llm-as-judge",
 }
 IMPLICIT = {"azar2023-ipo", "ethayarajh2024-kto", "meng2024-simpo", "rafailov2023-dpo"}
 
@@ -41,50 +48,109 @@ FILTERS = [
     ("expression=implicit", IMPLICIT),
     # OR within one dimension
     ("expression=implicit&expression=explicit", ALL - {"schulman2017-ppo"}),
-    ("feedback-source=human-feedback&feedback-source=ai-feedback",
-     ALL - {"schulman2017-ppo", "shao2024-deepseekmath"}),
+    (
+        "feedback-source=human-feedback&feedback-source=ai-feedback",
+        ALL - {"schulman2017-ppo", "shao2024-deepseekmath"},
+    ),
     # AND across dimensions
-    ("expression=explicit&granularity=multi-stage",
-     {"lightman2023-lets-verify-step-by-step", "shao2024-deepseekmath"}),
+    (
+        "expression=explicit&granularity=multi-stage",
+        {"lightman2023-lets-verify-step-by-step", "shao2024-deepseekmath"},
+    ),
     ("expression=implicit&granularity=multi-stage", set()),
-    ("optimization=rl-based&feedback-source=human-feedback",
-     {"christiano2017-deep-rl-human-preferences", "ouyang2022-instructgpt",
-      "stiennon2020-learning-to-summarize"}),
+    (
+        "optimization=rl-based&feedback-source=human-feedback",
+        {
+            "christiano2017-deep-rl-human-preferences",
+            "ouyang2022-instructgpt",
+            "stiennon2020-learning-to-summarize",
+        },
+    ),
     # descendants included: rl-based holds actor-critic and critic-free papers
-    ("optimization=rl-based",
-     {"christiano2017-deep-rl-human-preferences", "ouyang2022-instructgpt", "schulman2017-ppo",
-      "shao2024-deepseekmath", "stiennon2020-learning-to-summarize"}),
-    ("granularity=multi-objective",
-     {"lightman2023-lets-verify-step-by-step", "shao2024-deepseekmath"}),
+    (
+        "optimization=rl-based",
+        {
+            "christiano2017-deep-rl-human-preferences",
+            "ouyang2022-instructgpt",
+            "schulman2017-ppo",
+            "shao2024-deepseekmath",
+            "stiennon2020-learning-to-summarize",
+        },
+    ),
+    (
+        "granularity=multi-objective",
+        {"lightman2023-lets-verify-step-by-step", "shao2024-deepseekmath"},
+    ),
     ("granularity=fine-grained", ALL - {"schulman2017-ppo"}),
     ("granularity=general-reward", set()),
-    ("optimization=rl-based&optimization=in-context",
-     {"christiano2017-deep-rl-human-preferences", "ouyang2022-instructgpt", "schulman2017-ppo",
-      "shao2024-deepseekmath", "stiennon2020-learning-to-summarize",
-      "lightman2023-lets-verify-step-by-step"}),
+    (
+        "optimization=rl-based&optimization=in-context",
+        {
+            "christiano2017-deep-rl-human-preferences",
+            "ouyang2022-instructgpt",
+            "schulman2017-ppo",
+            "shao2024-deepseekmath",
+            "stiennon2020-learning-to-summarize",
+            "lightman2023-lets-verify-step-by-step",
+        },
+    ),
     # category= groups by dimension: same dimension OR, different dimensions AND
     ("category=implicit&category=explicit", ALL - {"schulman2017-ppo"}),
     ("category=implicit&category=multi-stage", set()),
-    ("category=explicit&category=multi-stage",
-     {"lightman2023-lets-verify-step-by-step", "shao2024-deepseekmath"}),
-    ("category=explicit&granularity=multi-stage",
-     {"lightman2023-lets-verify-step-by-step", "shao2024-deepseekmath"}),
+    (
+        "category=explicit&category=multi-stage",
+        {"lightman2023-lets-verify-step-by-step", "shao2024-deepseekmath"},
+    ),
+    (
+        "category=explicit&granularity=multi-stage",
+        {"lightman2023-lets-verify-step-by-step", "shao2024-deepseekmath"},
+    ),
     # plain fields
-    ("year__gte=2023", {"azar2023-ipo", "ethayarajh2024-kto",
-                        "lightman2023-lets-verify-step-by-step", "meng2024-simpo",
-                        "rafailov2023-dpo", "shao2024-deepseekmath", "zheng2023-llm-as-judge"}),
-    ("year__gte=2023&year__lte=2023", {"azar2023-ipo", "lightman2023-lets-verify-step-by-step",
-                                       "rafailov2023-dpo", "zheng2023-llm-as-judge"}),
-    ("year=2017&year=2020", {"christiano2017-deep-rl-human-preferences", "schulman2017-ppo",
-                             "stiennon2020-learning-to-summarize"}),
+    (
+        "year__gte=2023",
+        {
+            "azar2023-ipo",
+            "ethayarajh2024-kto",
+            "lightman2023-lets-verify-step-by-step",
+            "meng2024-simpo",
+            "rafailov2023-dpo",
+            "shao2024-deepseekmath",
+            "zheng2023-llm-as-judge",
+        },
+    ),
+    (
+        "year__gte=2023&year__lte=2023",
+        {
+            "azar2023-ipo",
+            "lightman2023-lets-verify-step-by-step",
+            "rafailov2023-dpo",
+            "zheng2023-llm-as-judge",
+        },
+    ),
+    (
+        "year=2017&year=2020",
+        {
+            "christiano2017-deep-rl-human-preferences",
+            "schulman2017-ppo",
+            "stiennon2020-learning-to-summarize",
+        },
+    ),
     ("status=preprint", {"schulman2017-ppo", "shao2024-deepseekmath"}),
     ("venue=NeurIPS+2023", {"rafailov2023-dpo"}),
     ("venue=NeurIPS+2023&venue=ICML+2024", {"rafailov2023-dpo", "ethayarajh2024-kto"}),
     ("kind=benchmark", {"zheng2023-llm-as-judge"}),
     ("status=published&expression=implicit&year__lte=2023", {"azar2023-ipo", "rafailov2023-dpo"}),
     # full text: "Bradley-Terry" is in five summaries; "prospect" in one title
-    ("q=bradley", {"azar2023-ipo", "christiano2017-deep-rl-human-preferences", "meng2024-simpo",
-                   "ouyang2022-instructgpt", "rafailov2023-dpo"}),
+    (
+        "q=bradley",
+        {
+            "azar2023-ipo",
+            "christiano2017-deep-rl-human-preferences",
+            "meng2024-simpo",
+            "ouyang2022-instructgpt",
+            "rafailov2023-dpo",
+        },
+    ),
     ("q=prospect", {"ethayarajh2024-kto"}),
     ("q=bradley&expression=implicit", {"azar2023-ipo", "meng2024-simpo", "rafailov2023-dpo"}),
     ("q=%21%21%21", set()),  # nothing searchable: no match, not everything
@@ -134,7 +200,9 @@ def test_facet_counts_within_filtered_list(client):
     assert gran["fine-grained"] == 4
     assert sum(gran.values()) == 12
     assert [(v["value"], v["count"]) for v in body["facets"]["year"]["values"]] == [
-        ("2024", 2), ("2023", 2)]
+        ("2024", 2),
+        ("2023", 2),
+    ]
 
 
 def test_facet_on_a_filtered_dimension_is_disjunctive(client):
@@ -150,8 +218,13 @@ def test_facet_toggle_urls_add_and_remove_values(client):
     add = values["explicit"]["toggle_url"]
     assert add.startswith("/api/v1/papers?")
     assert sorted(parse_qsl(urlsplit(add).query)) == sorted(
-        [("expression", "implicit"), ("expression", "explicit"), ("_facet", "expression"),
-         ("_size", "2")])
+        [
+            ("expression", "implicit"),
+            ("expression", "explicit"),
+            ("_facet", "expression"),
+            ("_size", "2"),
+        ]
+    )
     assert client.get(add).json()["count"] == 10
     remove = values["implicit"]["toggle_url"]
     assert ("expression", "implicit") not in parse_qsl(urlsplit(remove).query)
@@ -219,8 +292,10 @@ def test_sort_orders(client):
     assert rows[0]["id"] == "christiano2017-deep-rl-human-preferences"  # 2017, id breaks the tie
     rows = client.get("/api/v1/papers?_size=200").json()["rows"]  # default -year
     assert [r["year"] for r in rows] == sorted((r["year"] for r in rows), reverse=True)
-    titles = [r["title"].lower() for r in
-              client.get("/api/v1/papers?_sort=title&_size=200").json()["rows"]]
+    titles = [
+        r["title"].lower()
+        for r in client.get("/api/v1/papers?_sort=title&_size=200").json()["rows"]
+    ]
     assert titles == sorted(titles)
 
 
@@ -293,28 +368,45 @@ def test_paper_detail(client):
     assert gran["categories"][0]["id"] == "response-level"
     assert [p["id"] for p in gran["categories"][0]["path"]] == ["fine-grained", "response-vs-token"]
     assert [(r["type"], r["paper"]["id"]) for r in body["relations"]["out"]] == [
-        ("extends", "ouyang2022-instructgpt")]
+        ("extends", "ouyang2022-instructgpt")
+    ]
     assert sorted((r["type"], r["paper"]["id"]) for r in body["relations"]["in"]) == [
-        ("compares-with", "ethayarajh2024-kto"), ("variant-of", "azar2023-ipo"),
-        ("variant-of", "ethayarajh2024-kto"), ("variant-of", "meng2024-simpo")]
+        ("compares-with", "ethayarajh2024-kto"),
+        ("variant-of", "azar2023-ipo"),
+        ("variant-of", "ethayarajh2024-kto"),
+        ("variant-of", "meng2024-simpo"),
+    ]
     assert body["provenance"]["source_path"] == "papers/rafailov2023-dpo.yaml"
 
 
 def test_lineage_follows_extends_and_variant_of_transitively(client):
     body = client.get("/api/v1/papers/rafailov2023-dpo/lineage").json()
     assert {(p["id"], p["distance"]) for p in body["ancestors"]} == {
-        ("ouyang2022-instructgpt", 1), ("schulman2017-ppo", 2),
-        ("stiennon2020-learning-to-summarize", 2)}
+        ("ouyang2022-instructgpt", 1),
+        ("schulman2017-ppo", 2),
+        ("stiennon2020-learning-to-summarize", 2),
+    }
     assert {(p["id"], p["distance"]) for p in body["descendants"]} == {
-        ("azar2023-ipo", 1), ("ethayarajh2024-kto", 1), ("meng2024-simpo", 1)}
+        ("azar2023-ipo", 1),
+        ("ethayarajh2024-kto", 1),
+        ("meng2024-simpo", 1),
+    }
     body = client.get("/api/v1/papers/schulman2017-ppo/lineage").json()
     assert body["ancestors"] == []
     assert {(p["id"], p["distance"]) for p in body["descendants"]} == {
-        ("ouyang2022-instructgpt", 1), ("stiennon2020-learning-to-summarize", 1),
-        ("shao2024-deepseekmath", 1), ("rafailov2023-dpo", 2), ("azar2023-ipo", 2),
-        ("ethayarajh2024-kto", 3), ("meng2024-simpo", 3)}
-    assert {"source": "azar2023-ipo", "target": "ouyang2022-instructgpt",
-            "kind": "extends"} in body["edges"]
+        ("ouyang2022-instructgpt", 1),
+        ("stiennon2020-learning-to-summarize", 1),
+        ("shao2024-deepseekmath", 1),
+        ("rafailov2023-dpo", 2),
+        ("azar2023-ipo", 2),
+        ("ethayarajh2024-kto", 3),
+        ("meng2024-simpo", 3),
+    }
+    assert {
+        "source": "azar2023-ipo",
+        "target": "ouyang2022-instructgpt",
+        "kind": "extends",
+    } in body["edges"]
 
 
 ALIASES = [

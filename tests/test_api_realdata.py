@@ -38,9 +38,9 @@ def test_implicit_with_granularity_facet_matches_direct_sql(real):
     client, db = real
     body = client.get("/api/v1/papers?expression=implicit&_facet=granularity").json()
     implicit = {
-        pid for (pid,) in db.execute(
-            SUBTREE.format(where="id = 'implicit'")
-            + "SELECT DISTINCT pc.paper_id FROM sub "
+        pid
+        for (pid,) in db.execute(
+            SUBTREE.format(where="id = 'implicit'") + "SELECT DISTINCT pc.paper_id FROM sub "
             "JOIN paper_category pc ON pc.category_id = sub.id AND pc.direct"
         )
     }
@@ -56,7 +56,8 @@ def test_implicit_with_granularity_facet_matches_direct_sql(real):
             expected[root] = expected.get(root, 0) + 1
     got = {v["value"]: v["count"] for v in body["facets"]["granularity"]["values"]}
     (n_categories,) = db.execute(
-        "SELECT COUNT(*) FROM category WHERE dimension_id = 'granularity'").fetchone()
+        "SELECT COUNT(*) FROM category WHERE dimension_id = 'granularity'"
+    ).fetchone()
     assert len(got) == n_categories
     assert {k: v for k, v in got.items() if v} == expected
 

@@ -38,7 +38,9 @@ def test_dimensions_list_every_tree_with_rollup_counts(client, db):
     assert cats["multi-objective"]["count"] == 2  # lightman, deepseekmath (multi-stage)
     assert cats["general-reward"]["count"] == 0
     assert [c["id"] for c in cats["response-vs-token"]["children"]] == [
-        "response-level", "token-level"]
+        "response-level",
+        "token-level",
+    ]
     for cat in cats.values():
         (direct,) = db.execute(
             "SELECT COUNT(*) FROM paper_category WHERE category_id = ? AND direct", (cat["id"],)
@@ -58,23 +60,34 @@ def test_category_with_breadcrumbs_children_and_descendant_papers(client):
     assert body["dimension"] == {"id": "granularity", "name": "Granularity"}
     assert [b["id"] for b in body["breadcrumbs"]] == ["fine-grained"]
     assert [(c["id"], c["count"]) for c in body["children"]] == [
-        ("response-level", 9), ("token-level", 0)]
+        ("response-level", 9),
+        ("token-level", 0),
+    ]
     assert body["count"] == 9 and len(body["papers"]) == 9
     assert not any(p["direct"] for p in body["papers"])  # all placed in a child
     leaf = client.get("/api/v1/categories/multi-stage").json()
     assert [b["id"] for b in leaf["breadcrumbs"]] == ["fine-grained", "multi-objective"]
     assert leaf["children"] == []
     assert {p["id"] for p in leaf["papers"]} == {
-        "lightman2023-lets-verify-step-by-step", "shao2024-deepseekmath"}
+        "lightman2023-lets-verify-step-by-step",
+        "shao2024-deepseekmath",
+    }
     assert all(p["direct"] for p in leaf["papers"])
 
 
-@pytest.mark.parametrize("url", [
-    "/api/v1/dimensions/nope", "/api/v1/categories/nope", "/api/v1/matrix?rows=nope&cols=format",
-    "/api/v1/timeline?dimension=nope", "/api/v1/compare?papers=rafailov2023-dpo,nope",
-    "/api/v1/graph?root=nope", "/api/v1/graph/path?from=nope&to=schulman2017-ppo",
-    "/api/v1/export/pdf",
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/v1/dimensions/nope",
+        "/api/v1/categories/nope",
+        "/api/v1/matrix?rows=nope&cols=format",
+        "/api/v1/timeline?dimension=nope",
+        "/api/v1/compare?papers=rafailov2023-dpo,nope",
+        "/api/v1/graph?root=nope",
+        "/api/v1/graph/path?from=nope&to=schulman2017-ppo",
+        "/api/v1/export/pdf",
+    ],
+)
 def test_unknown_id_is_404_with_error_shape(client, url):
     response = client.get(url)
     assert response.status_code == 404
@@ -83,11 +96,18 @@ def test_unknown_id_is_404_with_error_shape(client, url):
     assert error["details"]
 
 
-@pytest.mark.parametrize("url", [
-    "/api/v1/dimensions?x=1", "/api/v1/meta?verbose=1", "/api/v1/categories/implicit?depth=2",
-    "/api/v1/search?q=dpo&page=2", "/api/v1/graph?rooot=x", "/api/v1/export/graphml?x=1",
-    "/api/v1/matrix?rows=expression&cols=format&colour=red",
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/v1/dimensions?x=1",
+        "/api/v1/meta?verbose=1",
+        "/api/v1/categories/implicit?depth=2",
+        "/api/v1/search?q=dpo&page=2",
+        "/api/v1/graph?rooot=x",
+        "/api/v1/export/graphml?x=1",
+        "/api/v1/matrix?rows=expression&cols=format&colour=red",
+    ],
+)
 def test_unknown_query_parameter_is_400_naming_it(client, url):
     response = client.get(url)
     assert response.status_code == 400
@@ -109,8 +129,10 @@ def test_search_ranks_papers_and_categories_with_segments(client):
     assert body["counts"]["papers"] == len(body["papers"]) > 0
     for paper in body["papers"]:
         assert any(s["hit"] for s in paper["title"] + paper["snippet"])
-        assert all("\x02" not in s["text"] and "\x03" not in s["text"]
-                   for s in paper["title"] + paper["snippet"])
+        assert all(
+            "\x02" not in s["text"] and "\x03" not in s["text"]
+            for s in paper["title"] + paper["snippet"]
+        )
     scores = [p["score"] for p in body["papers"]]
     assert scores == sorted(scores, reverse=True)
 
@@ -155,14 +177,18 @@ def test_whole_graph_is_cytoscape_elements(client, db):
     assert edges["classified"] == direct
     assert sum(edges.values()) - 49 - direct == 10  # the relations
     node_ids = {n["data"]["id"] for n in body["nodes"]}
-    assert all(e["data"]["source"] in node_ids and e["data"]["target"] in node_ids
-               for e in body["edges"])
+    assert all(
+        e["data"]["source"] in node_ids and e["data"]["target"] in node_ids for e in body["edges"]
+    )
 
 
 def test_graph_cut_to_a_subtree(client):
     body = client.get("/api/v1/graph?root=granularity&depth=1&edges=contains").json()
     assert {n["data"]["id"] for n in body["nodes"]} == {
-        "dimension:granularity", "category:general-reward", "category:fine-grained"}
+        "dimension:granularity",
+        "category:general-reward",
+        "category:fine-grained",
+    }
     assert len(body["edges"]) == 2
 
 
@@ -186,7 +212,11 @@ def test_graph_path(client):
     ).json()
     assert body["found"] and body["length"] == 3
     assert [n["data"]["ref"] for n in body["nodes"]] == [
-        "meng2024-simpo", "rafailov2023-dpo", "ouyang2022-instructgpt", "schulman2017-ppo"]
+        "meng2024-simpo",
+        "rafailov2023-dpo",
+        "ouyang2022-instructgpt",
+        "schulman2017-ppo",
+    ]
     assert [e["data"]["kind"] for e in body["edges"]] == ["variant-of", "extends", "extends"]
 
 
@@ -207,14 +237,20 @@ def test_matrix_cells_and_gaps(client, db):
     assert rows == ["explicit", "implicit"]
     cell = {(r, c): body["cells"][i][j] for i, r in enumerate(rows) for j, c in enumerate(cols)}
     assert cell[("implicit", "offline-preference")]["papers"] == [
-        "azar2023-ipo", "ethayarajh2024-kto", "meng2024-simpo", "rafailov2023-dpo"]
+        "azar2023-ipo",
+        "ethayarajh2024-kto",
+        "meng2024-simpo",
+        "rafailov2023-dpo",
+    ]
     assert cell[("implicit", "rl-based")]["count"] == 0  # a gap
     assert cell[("explicit", "rl-based")]["count"] == 4  # PPO itself has no expression
     assert cell[("explicit", "in-context")]["papers"] == ["lightman2023-lets-verify-step-by-step"]
     for (r, c), value in cell.items():
         (n,) = db.execute(
             "SELECT COUNT(*) FROM paper_category a JOIN paper_category b USING (paper_id) "
-            "WHERE a.category_id = ? AND b.category_id = ?", (r, c)).fetchone()
+            "WHERE a.category_id = ? AND b.category_id = ?",
+            (r, c),
+        ).fetchone()
         assert value["count"] == n == len(value["papers"])
     assert body["empty"] == sum(1 for v in cell.values() if v["count"] == 0)
     assert body["papers"] == 9  # placed in both: all but PPO and the judge benchmark
@@ -223,8 +259,10 @@ def test_matrix_cells_and_gaps(client, db):
 def test_timeline(client):
     body = client.get("/api/v1/timeline?dimension=optimization").json()
     assert body["years"] == list(range(2017, 2025))
-    series = {s["category"]["id"]: dict(zip(body["years"], s["counts"], strict=True))
-              for s in body["series"]}
+    series = {
+        s["category"]["id"]: dict(zip(body["years"], s["counts"], strict=True))
+        for s in body["series"]
+    }
     assert series["rl-free"][2023] == 2 and series["rl-free"][2024] == 2
     assert series["rl-based"][2017] == 2  # christiano and PPO
     assert dict(zip(body["years"], body["totals"], strict=True))[2023] == 3  # judge: none
@@ -237,8 +275,10 @@ def test_compare_side_by_side(client):
     opt = next(d for d in body["dimensions"] if d["id"] == "optimization")
     marks = {r["category"]["id"]: r["papers"] for r in opt["rows"]}
     assert marks == {
-        "rl-based": [None, "direct"], "actor-critic": [None, "direct"],
-        "rl-free": ["inherited", None], "offline-preference": ["direct", None],
+        "rl-based": [None, "direct"],
+        "actor-critic": [None, "direct"],
+        "rl-free": ["inherited", None],
+        "offline-preference": ["direct", None],
     }
     expr = next(d for d in body["dimensions"] if d["id"] == "expression")
     assert [(r["category"]["id"], r["shared"]) for r in expr["rows"]] == [("implicit", False)]

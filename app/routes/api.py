@@ -38,8 +38,14 @@ def reject_unknown_params(request: Request) -> None:
         raise ApiError(
             400,
             f"unknown query parameter{'s' if len(unknown) > 1 else ''}: {', '.join(unknown)}",
-            [{"parameter": k, "message": f"unknown parameter '{k}' (valid: "
-              f"{', '.join(sorted(known)) or 'none'})"} for k in unknown],
+            [
+                {
+                    "parameter": k,
+                    "message": f"unknown parameter '{k}' (valid: "
+                    f"{', '.join(sorted(known)) or 'none'})",
+                }
+                for k in unknown
+            ],
         )
 
 
@@ -55,39 +61,74 @@ router = APIRouter(prefix=API, dependencies=[Depends(reject_unknown_params)], re
 
 # --- Parameters shared by the paper list and its exports -------------------------------------
 
+
 def paper_query(
     request: Request,
     conn: ConnDep,
-    category: Annotated[list[str] | None, Query(
-        description="Category id, any dimension; repeat for more. Grouped by dimension like "
-        "the per-dimension parameters. Matches the category and all its descendants.",
-        examples=["implicit"])] = None,
+    category: Annotated[
+        list[str] | None,
+        Query(
+            description="Category id, any dimension; repeat for more. Grouped by dimension like "
+            "the per-dimension parameters. Matches the category and all its descendants.",
+            examples=["implicit"],
+        ),
+    ] = None,
     year: Annotated[list[str] | None, Query(description="Exact year; repeat for OR.")] = None,
-    year__gte: Annotated[str | None, Query(description="Published in or after this year.",
-                                           examples=["2023"])] = None,
-    year__lte: Annotated[str | None, Query(description="Published in or before this year.")]
-    = None,
-    venue: Annotated[list[str] | None, Query(description="Exact venue, e.g. `ICML 2024`; "
-                                             "repeat for OR.")] = None,
-    status: Annotated[list[str] | None, Query(
-        description="`preprint` or `published`; repeat for OR.",
-        json_schema_extra={"items": {"type": "string", "enum": list(STATUSES)}})] = None,
-    kind: Annotated[list[str] | None, Query(
-        description="Paper kind; repeat for OR.",
-        json_schema_extra={"items": {"type": "string", "enum": list(KINDS)}})] = None,
-    q: Annotated[str | None, Query(description="Full-text query over title, authors, summary, "
-                                   "categories and venue (all words; the last as a prefix).",
-                                   examples=["preference"])] = None,
-    sort: Annotated[str | None, Query(
-        alias="_sort", description="`year`, `-year` (default), `title`, or `relevance` "
-        "(default when `q` is given).", json_schema_extra={"enum": list(SORTS)})] = None,
-    size: Annotated[str | None, Query(
-        alias="_size", description=f"Rows per page, 1 to {MAX_SIZE} (default 50).")] = None,
-    next_: Annotated[str | None, Query(
-        alias="_next", description="Opaque token from `next` of the previous page.")] = None,
-    facet: Annotated[list[str] | None, Query(
-        alias="_facet", description="Facet to count: a dimension id, `year`, `venue`, `status` "
-        "or `kind`; repeat for more.", examples=["granularity"])] = None,
+    year__gte: Annotated[
+        str | None, Query(description="Published in or after this year.", examples=["2023"])
+    ] = None,
+    year__lte: Annotated[str | None, Query(description="Published in or before this year.")] = None,
+    venue: Annotated[
+        list[str] | None, Query(description="Exact venue, e.g. `ICML 2024`; repeat for OR.")
+    ] = None,
+    status: Annotated[
+        list[str] | None,
+        Query(
+            description="`preprint` or `published`; repeat for OR.",
+            json_schema_extra={"items": {"type": "string", "enum": list(STATUSES)}},
+        ),
+    ] = None,
+    kind: Annotated[
+        list[str] | None,
+        Query(
+            description="Paper kind; repeat for OR.",
+            json_schema_extra={"items": {"type": "string", "enum": list(KINDS)}},
+        ),
+    ] = None,
+    q: Annotated[
+        str | None,
+        Query(
+            description="Full-text query over title, authors, summary, "
+            "categories and venue (all words; the last as a prefix).",
+            examples=["preference"],
+        ),
+    ] = None,
+    sort: Annotated[
+        str | None,
+        Query(
+            alias="_sort",
+            description="`year`, `-year` (default), `title`, or `relevance` "
+            "(default when `q` is given).",
+            json_schema_extra={"enum": list(SORTS)},
+        ),
+    ] = None,
+    size: Annotated[
+        str | None,
+        Query(alias="_size", description=f"Rows per page, 1 to {MAX_SIZE} (default 50)."),
+    ] = None,
+    next_: Annotated[
+        str | None,
+        Query(alias="_next", description="Opaque token from `next` of the previous page."),
+    ] = None,
+    facet: Annotated[
+        list[str] | None,
+        Query(
+            alias="_facet",
+            description="Facet to count: a dimension id, `year`, `venue`, `status` "
+            "or `kind`; repeat for more.",
+            examples=["granularity"],
+        ),
+    ] = None,
 ) -> queries.PaperQuery:
     """Declared for the documentation; the raw pairs are parsed so that dimension parameters
     (``expression=implicit``) and unknown names are handled by one grammar."""
@@ -126,8 +167,9 @@ def dimensions(conn: ConnDep) -> list[m.Dimension]:
     return queries.list_dimensions(conn=conn)
 
 
-@router.get("/dimensions/{dimension_id}", summary="One dimension with its category tree",
-            tags=["taxonomy"])
+@router.get(
+    "/dimensions/{dimension_id}", summary="One dimension with its category tree", tags=["taxonomy"]
+)
 def dimension(
     conn: ConnDep, dimension_id: Annotated[str, Path(examples=["granularity"])]
 ) -> m.Dimension:
@@ -135,8 +177,11 @@ def dimension(
     return queries.get_dimension(conn=conn, dimension_id=dimension_id)
 
 
-@router.get("/categories/{category_id}", summary="One category with parents, children, papers",
-            tags=["taxonomy"])
+@router.get(
+    "/categories/{category_id}",
+    summary="One category with parents, children, papers",
+    tags=["taxonomy"],
+)
 def category(
     conn: ConnDep, category_id: Annotated[str, Path(examples=["response-vs-token"])]
 ) -> m.CategoryDetail:
@@ -148,14 +193,23 @@ def category(
 # --- Papers ------------------------------------------------------------------------------
 
 
-@router.get("/papers", name="papers", summary="Filter, sort, page and facet the papers",
-            tags=["papers"], description=(
-                "One page of papers with facet counts. " + _FILTERS_DOC + """
+@router.get(
+    "/papers",
+    name="papers",
+    summary="Filter, sort, page and facet the papers",
+    tags=["papers"],
+    description=(
+        "One page of papers with facet counts. "
+        + _FILTERS_DOC
+        + """
 **Pages** are keyset-paginated: follow `next_url` (also sent as a `Link: rel="next"` header)
 until it is null. **Facets** (`_facet=`) return every value with `count` and a `toggle_url`.
-"""))
-def papers(request: Request, response: Response, conn: ConnDep,
-           query: PaperQueryDep) -> m.PaperList:
+"""
+    ),
+)
+def papers(
+    request: Request, response: Response, conn: ConnDep, query: PaperQueryDep
+) -> m.PaperList:
     result = queries.list_papers(conn=conn, query=query, base_path=f"{API}/papers")
     if result["next_url"]:
         response.headers["Link"] = f'<{_absolute(request, result["next_url"])}>; rel="next"'
@@ -166,10 +220,22 @@ def _absolute(request: Request, url: str) -> str:
     return str(request.base_url).rstrip("/") + url
 
 
-@router.get("/papers/{paper_id}/bibtex", summary="One paper as a BibTeX entry", tags=["exports"],
-            response_class=Response, responses={200: {"content": {"text/x-bibtex": {
-                "schema": {"type": "string"},
-                "example": "@inproceedings{rafailov2023direct,\n  title = {Direct ...},\n}\n"}}}})
+@router.get(
+    "/papers/{paper_id}/bibtex",
+    summary="One paper as a BibTeX entry",
+    tags=["exports"],
+    response_class=Response,
+    responses={
+        200: {
+            "content": {
+                "text/x-bibtex": {
+                    "schema": {"type": "string"},
+                    "example": "@inproceedings{rafailov2023direct,\n  title = {Direct ...},\n}\n",
+                }
+            }
+        }
+    },
+)
 def paper_bibtex(
     conn: ConnDep, paper_id: Annotated[str, Path(examples=["rafailov2023-dpo"])]
 ) -> Response:
@@ -180,8 +246,9 @@ def paper_bibtex(
     return _text(bibtex.bibtex_entry(paper), "text/x-bibtex", f"{paper['bibkey']}.bib")
 
 
-@router.get("/papers/{paper_id}/lineage", summary="Ancestors and descendants of a paper",
-            tags=["graph"])
+@router.get(
+    "/papers/{paper_id}/lineage", summary="Ancestors and descendants of a paper", tags=["graph"]
+)
 def paper_lineage(
     conn: ConnDep, g: GraphDep, paper_id: Annotated[str, Path(examples=["rafailov2023-dpo"])]
 ) -> m.Lineage:
@@ -192,13 +259,23 @@ def paper_lineage(
     return graph.lineage(graph=g, paper_id=paper_id)
 
 
-@router.get("/papers/{paper_ref:path}", summary="One paper, or an arXiv/DOI alias of it",
-            tags=["papers"], responses={301: {"description": "Alias: redirect to the paper"}})
+@router.get(
+    "/papers/{paper_ref:path}",
+    summary="One paper, or an arXiv/DOI alias of it",
+    tags=["papers"],
+    responses={301: {"description": "Alias: redirect to the paper"}},
+)
 def paper(
-    conn: ConnDep, g: GraphDep,
-    paper_ref: Annotated[str, Path(
-        description="A paper id, or `arxiv:<id>` (version suffix allowed) or `doi:<doi>`, "
-        "which answer 301 with the canonical URL.", examples=["rafailov2023-dpo"])],
+    conn: ConnDep,
+    g: GraphDep,
+    paper_ref: Annotated[
+        str,
+        Path(
+            description="A paper id, or `arxiv:<id>` (version suffix allowed) or `doi:<doi>`, "
+            "which answer 301 with the canonical URL.",
+            examples=["rafailov2023-dpo"],
+        ),
+    ],
 ) -> m.PaperDetail:
     """Everything about one paper: metadata, its classification on every dimension, relations
     in both directions, lineage, a BibTeX entry and the loss-lab losses it defines."""
@@ -224,8 +301,14 @@ def _alias(conn: Connection, ref: str, suffix: str) -> RedirectResponse:
 @router.get("/search", summary="Full-text search over papers and categories", tags=["search"])
 def search(
     conn: ConnDep,
-    q: Annotated[str, Query(min_length=1, examples=["reward model"],
-                            description="Words to find (all of them; the last as a prefix).")],
+    q: Annotated[
+        str,
+        Query(
+            min_length=1,
+            examples=["reward model"],
+            description="Words to find (all of them; the last as a prefix).",
+        ),
+    ],
     limit: Annotated[int, Query(ge=1, le=100, description="Results per list.")] = 20,
 ) -> m.SearchResult:
     """Papers and categories (and dimensions) matching `q`, each list ranked by bm25. Titles,
@@ -236,9 +319,14 @@ def search(
 
 # --- Graph ---------------------------------------------------------------------------------
 
-EdgesParam = Annotated[list[str] | None, Query(
-    description="Edge kinds to keep, comma-separated or repeated: "
-    f"{', '.join(graph.EDGE_KINDS)}. Default: all.", examples=["extends,variant-of"])]
+EdgesParam = Annotated[
+    list[str] | None,
+    Query(
+        description="Edge kinds to keep, comma-separated or repeated: "
+        f"{', '.join(graph.EDGE_KINDS)}. Default: all.",
+        examples=["extends,variant-of"],
+    ),
+]
 
 
 def _split(values: list[str] | None) -> list[str] | None:
@@ -248,11 +336,17 @@ def _split(values: list[str] | None) -> list[str] | None:
 @router.get("/graph", summary="Taxonomy and lineage as Cytoscape.js elements", tags=["graph"])
 def graph_view(
     g: GraphDep,
-    root: Annotated[str | None, Query(
-        description="Keep only the neighbourhood of this node: a dimension, category or paper "
-        "id, or `kind:id`.", examples=["granularity"])] = None,
-    depth: Annotated[int | None, Query(
-        description="Hops from `root` (default 2, at most 10).", examples=[2])] = None,
+    root: Annotated[
+        str | None,
+        Query(
+            description="Keep only the neighbourhood of this node: a dimension, category or paper "
+            "id, or `kind:id`.",
+            examples=["granularity"],
+        ),
+    ] = None,
+    depth: Annotated[
+        int | None, Query(description="Hops from `root` (default 2, at most 10).", examples=[2])
+    ] = None,
     edges: EdgesParam = None,
 ) -> m.GraphElements:
     """Dimensions, categories and papers as nodes; `contains` (tree), `classified` (paper to
@@ -289,8 +383,10 @@ def matrix(
 @router.get("/timeline", summary="Papers per year per category", tags=["analysis"])
 def timeline(
     conn: ConnDep,
-    dimension: Annotated[str | None, Query(
-        description="Dimension id (default `optimization`).", examples=["optimization"])] = None,
+    dimension: Annotated[
+        str | None,
+        Query(description="Dimension id (default `optimization`).", examples=["optimization"]),
+    ] = None,
 ) -> m.Timeline:
     """For each category of the dimension, how many papers per year, so shifts (RL-based to
     RL-free) show up. Years run without gaps from the first paper to the last."""
@@ -300,16 +396,23 @@ def timeline(
 @router.get("/compare", summary="Classifications side by side", tags=["analysis"])
 def compare(
     conn: ConnDep,
-    papers: Annotated[list[str], Query(
-        description="Paper ids, comma-separated or repeated (1 to 20).",
-        examples=["rafailov2023-dpo,azar2023-ipo"])],
+    papers: Annotated[
+        list[str],
+        Query(
+            description="Paper ids, comma-separated or repeated (1 to 20).",
+            examples=["rafailov2023-dpo,azar2023-ipo"],
+        ),
+    ],
 ) -> m.Comparison:
     """Per dimension, each category any of the papers is in, marked `direct`, `inherited`
     (through a descendant) or null for each paper, and whether all of them share it."""
     ids = _split(papers) or []
     if not 1 <= len(ids) <= 20:
-        raise ApiError(400, "compare takes 1 to 20 paper ids",
-                       [{"parameter": "papers", "message": f"got {len(ids)}"}])
+        raise ApiError(
+            400,
+            "compare takes 1 to 20 paper ids",
+            [{"parameter": "papers", "message": f"got {len(ids)}"}],
+        )
     return queries.compare(conn=conn, paper_ids=ids)
 
 
@@ -326,39 +429,55 @@ _EXPORTS: dict[str, tuple[str, str]] = {
 def _text(body: str | bytes, media_type: str, filename: str) -> Response:
     charset = "; charset=utf-8" if media_type.startswith("text/") else ""
     return Response(
-        body, media_type=f"{media_type}{charset}",
+        body,
+        media_type=f"{media_type}{charset}",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
 
 
-@router.get("/export/graphml", summary="The whole graph as GraphML", tags=["exports"],
-            response_class=Response, responses={200: {"content": {"application/graphml+xml": {
-                "schema": {"type": "string"}}}}})
+@router.get(
+    "/export/graphml",
+    summary="The whole graph as GraphML",
+    tags=["exports"],
+    response_class=Response,
+    responses={200: {"content": {"application/graphml+xml": {"schema": {"type": "string"}}}}},
+)
 def export_graphml(g: GraphDep) -> Response:
     """Every node and edge of `/api/v1/graph`, for Gephi, yEd or Cytoscape desktop."""
     return _text(graph.graphml(g), "application/graphml+xml", "reward-atlas.graphml")
 
 
-@router.get("/export/{fmt}", name="export", summary="Export a filtered paper list",
-            tags=["exports"], response_class=Response,
-            description="Every paper matching the query (no paging; `_size`, `_next` and "
-            "`_facet` are accepted and ignored), as BibTeX, CSL-JSON, CSV or JSON Lines. "
-            + _FILTERS_DOC,
-            responses={200: {"content": {
+@router.get(
+    "/export/{fmt}",
+    name="export",
+    summary="Export a filtered paper list",
+    tags=["exports"],
+    response_class=Response,
+    description="Every paper matching the query (no paging; `_size`, `_next` and "
+    "`_facet` are accepted and ignored), as BibTeX, CSL-JSON, CSV or JSON Lines. " + _FILTERS_DOC,
+    responses={
+        200: {
+            "content": {
                 "text/x-bibtex": {"schema": {"type": "string"}},
                 "application/vnd.citationstyles.csl+json": {"schema": {"type": "array"}},
-                "text/csv": {"schema": {"type": "string"},
-                             "example": "id,title,authors,year,...\n"},
+                "text/csv": {
+                    "schema": {"type": "string"},
+                    "example": "id,title,authors,year,...\n",
+                },
                 "application/x-ndjson": {"schema": {"type": "string"}},
-            }}})
+            }
+        }
+    },
+)
 def export(
-    conn: ConnDep, query: PaperQueryDep,
-    fmt: Annotated[str, Path(json_schema_extra={"enum": list(_EXPORTS)},
-                             examples=["bibtex"])],
+    conn: ConnDep,
+    query: PaperQueryDep,
+    fmt: Annotated[str, Path(json_schema_extra={"enum": list(_EXPORTS)}, examples=["bibtex"])],
 ) -> Response:
     if fmt not in _EXPORTS:
-        raise ApiError(404, f"no export format '{fmt}' (valid: {', '.join(_EXPORTS)})",
-                       [{"format": fmt}])
+        raise ApiError(
+            404, f"no export format '{fmt}' (valid: {', '.join(_EXPORTS)})", [{"format": fmt}]
+        )
     rows = queries.matching_papers(conn=conn, query=query)
     media_type, filename = _EXPORTS[fmt]
     body: str | bytes
