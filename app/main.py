@@ -3,6 +3,7 @@ the templates and the routers together."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -14,6 +15,7 @@ from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app import __version__, dialect
+from app.build import BUILD_VERSION, current_version
 from app.config import Settings
 from app.errors import ApiError, error_body
 from app.graph import build_graph
@@ -22,7 +24,19 @@ from app.routes import api, losses, pages
 from app.security import SecurityMiddleware
 
 
-class DatabaseMissing(RuntimeError):
+class DatabaseUnusable(RuntimeError):
+    """The database cannot be served; the message says which command fixes it."""
+
+
+class DatabaseMissing(DatabaseUnusable):
+    pass
+
+
+class DatabaseCorrupt(DatabaseUnusable):
+    pass
+
+
+class DatabaseStale(DatabaseUnusable):
     pass
 
 
@@ -32,10 +46,32 @@ def _open_database(app: FastAPI, settings: Settings) -> None:
             f"database not found at {settings.db}: run `reward-atlas build` first "
             "(or `reward-atlas serve`, which builds it)"
         )
+    version = current_version(settings.db)
+    if version is None:
+        raise DatabaseCorrupt(
+            f"database at {settings.db} is unreadable or not a Reward Atlas database: run "
+            "`reward-atlas build --force` (or `reward-atlas serve`, which rebuilds it)"
+        )
+    if not version.endswith(f"-b{BUILD_VERSION}"):
+        raise DatabaseStale(
+            f"database at {settings.db} was built by another version of the app ({version}): "
+            "run `reward-atlas build --force` (or `reward-atlas serve`, which rebuilds it)"
+        )
     engine = dialect.readonly_engine(settings.db)
-    with engine.connect() as conn:
-        app.state.graph = build_graph(conn)
     app.state.engine = engine
+    # The graph (~1 s at 10k papers) is built in the background so the server answers at once;
+    # the few routes that need it wait for it (app.deps.get_graph).
+    app.state.graph = None
+    app.state.graph_ready = threading.Event()
+
+    def load_graph() -> None:
+        try:
+            with engine.connect() as conn:
+                app.state.graph = build_graph(conn)
+        finally:
+            app.state.graph_ready.set()
+
+    threading.Thread(target=load_graph, name="build-graph", daemon=True).start()
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
