@@ -11,7 +11,7 @@ import sqlite3
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.pool import StaticPool
+from sqlalchemy.pool import QueuePool, StaticPool
 
 FTS_TABLES = (
     # One row per paper: what full-text search over papers reads.
@@ -48,7 +48,13 @@ def readonly_engine(path: Path) -> Engine:
         conn.execute("PRAGMA query_only = ON")
         return conn
 
-    return create_engine("sqlite://", creator=connect, pool_pre_ping=False)
+    # An explicit QueuePool: with a bare "sqlite://" URL SQLAlchemy picks SingletonThreadPool,
+    # which closes a connection another request thread is still using once more than five
+    # threads have asked for one ("Cannot operate on a closed database" under load).
+    return create_engine(
+        "sqlite://", creator=connect, poolclass=QueuePool, pool_size=8, max_overflow=32,
+        pool_pre_ping=False,
+    )
 
 
 def check_fts5() -> None:
@@ -84,6 +90,10 @@ def finish_build(conn: sqlite3.Connection) -> None:
     conn.execute("INSERT INTO paper_fts(paper_fts) VALUES('optimize')")
     conn.execute("INSERT INTO category_fts(category_fts) VALUES('optimize')")
     conn.execute("ANALYZE")
+    # The INSERTs above opened an implicit transaction (sqlite3's default isolation level):
+    # commit it. Closing without a commit rolls back, and with journal_mode=OFF a rollback of
+    # pages already spilled to disk corrupts the file (seen at 10k papers: "malformed").
+    conn.commit()
 
 
 # --- Full-text search statements (read side) ------------------------------------------------
