@@ -19,7 +19,12 @@ def get_conn(request: Request) -> Iterator[Connection]:
 
 
 def get_graph(request: Request) -> nx.MultiDiGraph:
-    return request.app.state.graph
+    """The graph built at start-up; waits for it if the background build is still running."""
+    state = request.app.state
+    state.graph_ready.wait()
+    if state.graph is None:
+        raise RuntimeError("the graph could not be built from the database (see the log)")
+    return state.graph
 
 
 def get_settings(request: Request) -> Settings:

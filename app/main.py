@@ -3,6 +3,7 @@ the templates and the routers together."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -57,9 +58,20 @@ def _open_database(app: FastAPI, settings: Settings) -> None:
             "run `reward-atlas build --force` (or `reward-atlas serve`, which rebuilds it)"
         )
     engine = dialect.readonly_engine(settings.db)
-    with engine.connect() as conn:
-        app.state.graph = build_graph(conn)
     app.state.engine = engine
+    # The graph (~1 s at 10k papers) is built in the background so the server answers at once;
+    # the few routes that need it wait for it (app.deps.get_graph).
+    app.state.graph = None
+    app.state.graph_ready = threading.Event()
+
+    def load_graph() -> None:
+        try:
+            with engine.connect() as conn:
+                app.state.graph = build_graph(conn)
+        finally:
+            app.state.graph_ready.set()
+
+    threading.Thread(target=load_graph, name="build-graph", daemon=True).start()
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
