@@ -69,9 +69,21 @@ def free_port() -> int:
 
 def start_server(data_dir: Path, db: Path, port: int, workers: int) -> subprocess.Popen:
     env = {**os.environ, "REWARD_ATLAS_DATA_DIR": str(data_dir), "REWARD_ATLAS_DB": str(db)}
-    command = [sys.executable, "-m", "uvicorn", "--factory", "app.main:app_from_env",
-               "--host", LOOPBACK, "--port", str(port), "--log-level", "warning",
-               "--workers", str(workers)]
+    command = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "--factory",
+        "app.main:app_from_env",
+        "--host",
+        LOOPBACK,
+        "--port",
+        str(port),
+        "--log-level",
+        "warning",
+        "--workers",
+        str(workers),
+    ]
     server = subprocess.Popen(command, cwd=ROOT, env=env)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
@@ -117,15 +129,19 @@ async def run(base: str, clients: int, duration: float, paper_ids, category_ids)
     # Paper and category picks vary per request: rebuild the mix for each client.
     start = time.monotonic()
     deadline = start + duration
-    await asyncio.gather(*(
-        client(base, mix(paper_ids, category_ids) if i else requests, deadline, results, errors)
-        for i in range(clients)
-    ))
+    await asyncio.gather(
+        *(
+            client(base, mix(paper_ids, category_ids) if i else requests, deadline, results, errors)
+            for i in range(clients)
+        )
+    )
     elapsed = time.monotonic() - start
     every = [value for values in results.values() for value in values]
     total = len(every) + len(errors)
-    print(f"{clients} clients, {elapsed:.1f} s: {total} requests ({total / elapsed:.0f}/s), "
-          f"{len(errors)} errors")
+    print(
+        f"{clients} clients, {elapsed:.1f} s: {total} requests ({total / elapsed:.0f}/s), "
+        f"{len(errors)} errors"
+    )
     print(f"  all          {percentiles(every)}")
     for kind in sorted(results):
         print(f"  {kind:<12} {percentiles(results[kind])}   (n={len(results[kind])})")
@@ -153,8 +169,15 @@ def main() -> int:
         port = free_port()
         server = start_server(args.data, db, port, args.workers)
         try:
-            return asyncio.run(run(f"http://{LOOPBACK}:{port}", args.clients, args.duration,
-                                   paper_ids, category_ids))
+            return asyncio.run(
+                run(
+                    f"http://{LOOPBACK}:{port}",
+                    args.clients,
+                    args.duration,
+                    paper_ids,
+                    category_ids,
+                )
+            )
         finally:
             server.terminate()
             server.wait(timeout=10)

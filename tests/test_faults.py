@@ -86,9 +86,22 @@ def test_uvicorn_on_an_unusable_database_exits_nonzero_with_the_fix(tree, tmp_pa
     if fault == "corrupt":
         _corrupt(db)
     done = subprocess.run(
-        [sys.executable, "-m", "uvicorn", "--factory", "app.main:app_from_env",
-         "--host", "127.0.0.1", "--port", str(_free_port())],
-        cwd=REPO, env=_env(tree, db), capture_output=True, text=True, timeout=60,
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "--factory",
+            "app.main:app_from_env",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(_free_port()),
+        ],
+        cwd=REPO,
+        env=_env(tree, db),
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert done.returncode != 0
     assert "reward-atlas build" in done.stderr
@@ -99,7 +112,11 @@ def _serve(tree: Path, db: Path):
     port = _free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "app.cli", "serve", str(tree), "--db", str(db), "--port", str(port)],
-        cwd=REPO, env=_env(tree, db), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        cwd=REPO,
+        env=_env(tree, db),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60

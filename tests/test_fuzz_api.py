@@ -78,8 +78,12 @@ def test_operation_survives_fuzzing(api_schema, live_server, path, method, mode)
     key = (path, method, str(mode))
 
     @settings(
-        max_examples=EXAMPLES[mode], deadline=None, derandomize=not RANDOM, database=None,
-        suppress_health_check=list(HealthCheck), print_blob=True,
+        max_examples=EXAMPLES[mode],
+        deadline=None,
+        derandomize=not RANDOM,
+        database=None,
+        suppress_health_check=list(HealthCheck),
+        print_blob=True,
     )
     @given(case=operation.as_strategy(generation_mode=mode))
     def run(case) -> None:
@@ -112,8 +116,11 @@ NOT_UTF8_BODY = b"\xf0 r1\x0c\xc3V\xeb\xab\x9a\xe3\xca\x9c\xe2w\xe1\x01\x0e"
 
 @pytest.mark.parametrize("loss_id", ["q", "dpo"])
 def test_loss_post_with_non_utf8_body_is_documented_400(client: httpx.Client, loss_id) -> None:
-    response = client.post(f"/api/v1/losses/{loss_id}", content=NOT_UTF8_BODY,
-                           headers={"content-type": "application/json"})
+    response = client.post(
+        f"/api/v1/losses/{loss_id}",
+        content=NOT_UTF8_BODY,
+        headers={"content-type": "application/json"},
+    )
     assert response.status_code == 400
     assert response.json()["error"]["status"] == 400
     documented = _SPEC["paths"]["/api/v1/losses/{loss_id}"]["post"]["responses"]

@@ -19,8 +19,14 @@ from tests.conftest import FIXTURES, GOOD, LiveServer
 HOSTILE_OVERLAY = FIXTURES / "hostile"
 HOSTILE_ID = "hostile2025-script-injection"
 HOSTILE_TITLE = "<script>alert(1)</script> Reward <img src=x onerror=alert(1)> Hacking"
-HOSTILE_PATHS = [f"/papers/{HOSTILE_ID}", "/papers", "/search?q=script", "/",
-                 f"/compare?papers={HOSTILE_ID},rafailov2023-dpo", "/categories/robustness"]
+HOSTILE_PATHS = [
+    f"/papers/{HOSTILE_ID}",
+    "/papers",
+    "/search?q=script",
+    "/",
+    f"/compare?papers={HOSTILE_ID},rafailov2023-dpo",
+    "/categories/robustness",
+]
 PAPER = Path("papers/rafailov2023-dpo.yaml")
 
 
@@ -50,9 +56,16 @@ def hostile_server(hostile_dir: Path, tmp_path_factory: pytest.TempPathFactory):
 # --- the validator ------------------------------------------------------------------------------
 
 UNSAFE_URLS = [
-    "javascript:alert(1)", "JavaScript:alert(1)", " javascript:alert(1)", "java\tscript:alert(1)",
-    "data:text/html,<script>alert(1)</script>", "DATA:text/html;base64,PHNjcmlwdD4=",
-    "vbscript:msgbox(1)", "file:///etc/passwd", "//evil.example/x", "/relative/path",
+    "javascript:alert(1)",
+    "JavaScript:alert(1)",
+    " javascript:alert(1)",
+    "java\tscript:alert(1)",
+    "data:text/html,<script>alert(1)</script>",
+    "DATA:text/html;base64,PHNjcmlwdD4=",
+    "vbscript:msgbox(1)",
+    "file:///etc/passwd",
+    "//evil.example/x",
+    "/relative/path",
     "https://ok.example/ javascript:alert(1)",
 ]
 
@@ -74,8 +87,10 @@ def test_validator_refuses_unsafe_urls(tmp_path: Path, field: str, url: str) -> 
     path.write_text(text)
     _, problems = load_taxonomy(data)
     lines = [p.format(data) for p in problems]
-    assert any(line.startswith(f"{PAPER.as_posix()}:") and field in line and "http(s) URL" in line
-               for line in lines), lines
+    assert any(
+        line.startswith(f"{PAPER.as_posix()}:") and field in line and "http(s) URL" in line
+        for line in lines
+    ), lines
 
 
 def test_hostile_fixture_validates(hostile_dir: Path) -> None:

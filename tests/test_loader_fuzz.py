@@ -24,7 +24,9 @@ from app.load import data_files, load_taxonomy
 
 GOOD = Path(__file__).parent / "fixtures" / "good"
 APP = Path(__file__).resolve().parents[1] / "app"
-PROBLEM = re.compile(r"^(?P<path>[^\n]+?\.ya?ml|[^\n]+?):(?P<line>[1-9][0-9]*): (?P<field>[^:\n]+): \S")
+PROBLEM = re.compile(
+    r"^(?P<path>[^\n]+?\.ya?ml|[^\n]+?):(?P<line>[1-9][0-9]*): (?P<field>[^:\n]+): \S"
+)
 TIME_BOUND = 5.0  # seconds per validation of the whole fixture tree
 FILES = [p.relative_to(GOOD) for p in data_files(GOOD)]
 
@@ -99,10 +101,22 @@ def _delete(data, loc):
 
 @st.composite
 def mutated(draw, raw: bytes) -> bytes:
-    kind = draw(st.sampled_from([
-        "drop_line", "drop_key", "change_type", "truncate", "control", "bytes", "alias",
-        "duplicate", "tag", "deep",
-    ]))
+    kind = draw(
+        st.sampled_from(
+            [
+                "drop_line",
+                "drop_key",
+                "change_type",
+                "truncate",
+                "control",
+                "bytes",
+                "alias",
+                "duplicate",
+                "tag",
+                "deep",
+            ]
+        )
+    )
     text = raw.decode()
     lines = text.splitlines(keepends=True)
     if kind == "drop_line":
@@ -137,8 +151,13 @@ def mutated(draw, raw: bytes) -> bytes:
     return raw + b"\ndeep: " + b"[" * depth + b"]" * depth + b"\n"
 
 
-@settings(max_examples=150, deadline=None, derandomize=True, database=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(
+    max_examples=150,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 @given(data=st.data())
 def test_random_mutations_end_in_problems_or_success(tree: Path, data) -> None:
     name = data.draw(st.sampled_from(FILES))
@@ -178,9 +197,21 @@ def _hostile(name: str) -> bytes:
 
 
 HOSTILE = [
-    "billion_laughs", "alias_in_paper", "merge_key", "huge", "many_lines", "deep_flow",
-    "deep_block", "nul", "latin1", "python_tag", "empty", "only_comment", "list_root",
-    "scalar_root", "tabs",
+    "billion_laughs",
+    "alias_in_paper",
+    "merge_key",
+    "huge",
+    "many_lines",
+    "deep_flow",
+    "deep_block",
+    "nul",
+    "latin1",
+    "python_tag",
+    "empty",
+    "only_comment",
+    "list_root",
+    "scalar_root",
+    "tabs",
 ]
 
 
@@ -206,7 +237,9 @@ def test_cli_validate_prints_problems_not_a_traceback(tree: Path, name: str) -> 
     (tree / PAPER).write_bytes(_hostile(name))
     done = subprocess.run(
         [sys.executable, "-m", "app.cli", "validate", str(tree)],
-        capture_output=True, text=True, timeout=60,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert done.returncode == 1
     assert "Traceback" not in done.stdout + done.stderr

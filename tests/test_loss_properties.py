@@ -21,8 +21,13 @@ from app.losses.reference_free import cpo, simpo
 from app.losses.registry import LOSSES
 from app.losses.spec import InputSpec, ParamSpec
 
-SETTINGS = settings(max_examples=60, deadline=None, derandomize=True, database=None,
-                    suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(
+    max_examples=60,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 LOG2 = math.log(2.0)
 # "In range" means the spec's allowed range at realistic magnitudes: sequence log-probs down to
 # -1000 (a long completion), per-token log-probs down to -20, β and other open-at-zero params from
@@ -87,8 +92,7 @@ def loss_request(
     spec = LOSSES[loss_id]
     preset = draw(st.sampled_from(spec.presets))
     inputs = {
-        name: _like(spec.input(name), value, draw, extreme)
-        for name, value in preset.inputs.items()
+        name: _like(spec.input(name), value, draw, extreme) for name, value in preset.inputs.items()
     }
     params = {p.name: _param(p, dict(preset.params), draw, extreme) for p in spec.params}
     return inputs, params
@@ -145,28 +149,41 @@ def test_extreme_inputs_give_finite_results_or_a_422(loss_id: str) -> None:
 def test_dpo_at_zero_margin_is_log_2(data: Any, n: int, beta: float, eps: float) -> None:
     chosen, reference = data.draw(logps(n)), data.draw(logps(n))
     # Δ = (π_w − ref_w) − (π_l − ref_l) = 0 exactly when the pair's two sides are equal.
-    result = dpo(policy_chosen_logps=chosen.copy(), policy_rejected_logps=chosen.copy(),
-                 reference_chosen_logps=reference.copy(),
-                 reference_rejected_logps=reference.copy(), beta=beta, label_smoothing=eps)
+    result = dpo(
+        policy_chosen_logps=chosen.copy(),
+        policy_rejected_logps=chosen.copy(),
+        reference_chosen_logps=reference.copy(),
+        reference_rejected_logps=reference.copy(),
+        beta=beta,
+        label_smoothing=eps,
+    )
     np.testing.assert_allclose(result.per_example, LOG2, rtol=1e-12)
     assert result.loss == pytest.approx(LOG2, rel=1e-12)
 
 
 @SETTINGS
 @given(data=st.data(), n=sizes, beta=betas, nll=st.floats(0.0, 50.0))
-def test_simpo_with_gamma_zero_equals_cpo_without_nll(data: Any, n: int, beta: float,
-                                                      nll: float) -> None:
+def test_simpo_with_gamma_zero_equals_cpo_without_nll(
+    data: Any, n: int, beta: float, nll: float
+) -> None:
     chosen, rejected = data.draw(logps(n, floor=-50.0)), data.draw(logps(n, floor=-50.0))
-    simpo_result = simpo(policy_chosen_logps=chosen, policy_rejected_logps=rejected,
-                         beta=beta, gamma=0.0)
-    cpo_result = cpo(policy_chosen_logps=chosen, policy_rejected_logps=rejected,
-                     nll_loss=nll, beta=beta, cpo_alpha=0.0)
+    simpo_result = simpo(
+        policy_chosen_logps=chosen, policy_rejected_logps=rejected, beta=beta, gamma=0.0
+    )
+    cpo_result = cpo(
+        policy_chosen_logps=chosen,
+        policy_rejected_logps=rejected,
+        nll_loss=nll,
+        beta=beta,
+        cpo_alpha=0.0,
+    )
     np.testing.assert_allclose(simpo_result.per_example, cpo_result.per_example, rtol=1e-12)
     assert simpo_result.loss == pytest.approx(cpo_result.loss, rel=1e-12)
 
 
 PERMUTABLE = sorted(
-    loss_id for loss_id, spec in LOSSES.items()
+    loss_id
+    for loss_id, spec in LOSSES.items()
     if loss_id not in ("grpo-advantages", "rloo-advantages")  # groups are consecutive runs
 )
 
@@ -188,13 +205,17 @@ def test_permuting_pairs_permutes_per_example_losses(loss_id: str) -> None:
         n = len(base.per_example)
         order = data.draw(st.permutations(range(n)))
         permuted = {
-            name: ([value[i] for i in order]
-                   if spec.input(name).length == axis and isinstance(value, list) else value)
+            name: (
+                [value[i] for i in order]
+                if spec.input(name).length == axis and isinstance(value, list)
+                else value
+            )
             for name, value in inputs.items()
         }
         moved = compute(loss_id, permuted, params)
-        np.testing.assert_allclose(moved.per_example, np.asarray(base.per_example)[order],
-                                   rtol=1e-9, atol=1e-12)
+        np.testing.assert_allclose(
+            moved.per_example, np.asarray(base.per_example)[order], rtol=1e-9, atol=1e-12
+        )
         assert moved.loss == pytest.approx(base.loss, rel=1e-9, abs=1e-12)
 
     check()
@@ -207,9 +228,13 @@ def test_ipo_is_minimised_at_half_inverse_beta(beta: float, other: float) -> Non
         # ρ_w − ρ_l = margin, with every log-prob ≤ 0 as the inputs require.
         offset = -(abs(margin) + 1.0)
         z = np.array([offset])
-        return ipo(policy_chosen_logps=z + margin, policy_rejected_logps=z.copy(),
-                   reference_chosen_logps=np.zeros(1), reference_rejected_logps=np.zeros(1),
-                   beta=beta).loss
+        return ipo(
+            policy_chosen_logps=z + margin,
+            policy_rejected_logps=z.copy(),
+            reference_chosen_logps=np.zeros(1),
+            reference_rejected_logps=np.zeros(1),
+            beta=beta,
+        ).loss
 
     best = 1.0 / (2.0 * beta)
     at_best = loss_at(best)
@@ -222,8 +247,12 @@ def test_overflow_in_both_directions_is_a_quiet_422() -> None:
     """Found by the extreme-input property: per-example values of +inf and -inf made the finiteness
     check's sum warn ("invalid value encountered in reduce") before it answered 422."""
     zero = [0.0, 0.0]
-    inputs = {"policy_chosen_logps": [0.0, -1e307], "policy_rejected_logps": [-1e307, 0.0],
-              "reference_chosen_logps": zero, "reference_rejected_logps": zero}
+    inputs = {
+        "policy_chosen_logps": [0.0, -1e307],
+        "policy_rejected_logps": [-1e307, 0.0],
+        "reference_chosen_logps": zero,
+        "reference_rejected_logps": zero,
+    }
     with pytest.raises(ApiError) as caught:
         compute("robust-dpo", inputs, {"beta": 100.0})
     assert caught.value.status == 422

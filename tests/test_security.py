@@ -8,12 +8,26 @@ import pytest
 from app.security import MAX_BODY_BYTES, MAX_PARAMS, MAX_QUERY_BYTES, MAX_VALUE_BYTES
 
 CSP_PARTS = [
-    "default-src 'self'", "script-src 'self'", "style-src 'self'", "img-src 'self' data:",
-    "object-src 'none'", "base-uri 'none'", "frame-ancestors 'none'", "form-action 'self'",
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self' data:",
+    "object-src 'none'",
+    "base-uri 'none'",
+    "frame-ancestors 'none'",
+    "form-action 'self'",
 ]
 PATHS = [
-    "/", "/papers", "/losses/dpo", "/docs", "/api/v1/meta", "/api/v1/papers", "/openapi.json",
-    "/static/css/site.css", "/no-such-page", "/api/v1/papers/no-such-paper",
+    "/",
+    "/papers",
+    "/losses/dpo",
+    "/docs",
+    "/api/v1/meta",
+    "/api/v1/papers",
+    "/openapi.json",
+    "/static/css/site.css",
+    "/no-such-page",
+    "/api/v1/papers/no-such-paper",
 ]
 
 
@@ -63,9 +77,10 @@ def test_swagger_init_script_is_served(client: httpx.Client) -> None:
 
 
 def test_post_over_one_mib_is_413(client: httpx.Client) -> None:
-    body = b'{"inputs": {"x": [' + b"1," * (MAX_BODY_BYTES // 2) + b'1]}}'
-    response = client.post("/api/v1/losses/dpo", content=body,
-                           headers={"content-type": "application/json"})
+    body = b'{"inputs": {"x": [' + b"1," * (MAX_BODY_BYTES // 2) + b"1]}}"
+    response = client.post(
+        "/api/v1/losses/dpo", content=body, headers={"content-type": "application/json"}
+    )
     _assert_error_shape(response, 413)
 
 
@@ -76,8 +91,9 @@ def test_chunked_post_over_one_mib_is_413(client: httpx.Client) -> None:
             yield b"1," * 2048
         yield b"1]}}"
 
-    response = client.post("/api/v1/losses/dpo", content=chunks(),
-                           headers={"content-type": "application/json"})
+    response = client.post(
+        "/api/v1/losses/dpo", content=chunks(), headers={"content-type": "application/json"}
+    )
     assert "content-length" not in response.request.headers
     _assert_error_shape(response, 413)
 
@@ -89,8 +105,9 @@ def test_form_post_over_one_mib_is_413(client: httpx.Client) -> None:
 
 def test_post_just_under_the_limit_is_not_413(client: httpx.Client) -> None:
     body = b'{"inputs": {}, "params": {}, "pad": "' + b"x" * (MAX_BODY_BYTES - 100) + b'"}'
-    response = client.post("/api/v1/losses/dpo", content=body,
-                           headers={"content-type": "application/json"})
+    response = client.post(
+        "/api/v1/losses/dpo", content=body, headers={"content-type": "application/json"}
+    )
     assert len(body) <= MAX_BODY_BYTES
     _assert_error_shape(response, 422)
 
