@@ -37,6 +37,7 @@ STRICT_CSP = (
     "form-action 'self'; frame-ancestors 'none'"
 )
 LOCAL_HOSTS = {"127.0.0.1"}
+_TOOK_SCREENSHOTS = False  # set when this session (re)created the screenshot folder
 
 
 @dataclass
@@ -61,9 +62,11 @@ def browser() -> Iterator[object]:
 
 @pytest.fixture(scope="session")
 def screenshot_dir() -> Path:
+    global _TOOK_SCREENSHOTS
     if SCREENSHOTS.exists():
         shutil.rmtree(SCREENSHOTS)
     SCREENSHOTS.mkdir(parents=True)
+    _TOOK_SCREENSHOTS = True
     print(f"\nscreenshots: {SCREENSHOTS}")
     return SCREENSHOTS
 
@@ -153,6 +156,6 @@ def no_js_page(browser, watch: Watch):
 
 
 def pytest_terminal_summary(terminalreporter) -> None:
-    shots = sorted(SCREENSHOTS.glob("*.png")) if SCREENSHOTS.exists() else []
+    shots = sorted(SCREENSHOTS.glob("*.png")) if _TOOK_SCREENSHOTS else []
     if shots:
         terminalreporter.write_line(f"browser screenshots ({len(shots)}): {SCREENSHOTS}")
