@@ -1,7 +1,7 @@
 """Everything SQLite-specific: connection URLs, read-only opening, and FTS5.
 
-Keep engine-specific SQL here and nowhere else, so another engine can take over by replacing
-this module (see docs/architecture.md).
+Keep SQLite-specific SQL here and nowhere else; :mod:`app.dialect_postgres` exposes the same
+names for PostgreSQL and :mod:`app.dialect` picks one (see docs/architecture.md).
 """
 
 from __future__ import annotations
@@ -101,6 +101,8 @@ def finish_build(conn: sqlite3.Connection) -> None:
 # on them into {"text", "hit"} segments, so pages escape everything and never trust markup.
 HIT_START = "\x02"
 HIT_END = "\x03"
+# What ``:fts_match`` is bound to when the user typed nothing searchable: matches no row.
+NO_MATCH = '""'
 
 # Column weights for bm25 in paper_fts column order: paper_id (unindexed), title, authors,
 # summary, categories, venue. A title hit should outrank a passing mention in a summary.
@@ -108,16 +110,30 @@ _PAPER_WEIGHTS = "0.0, 10.0, 4.0, 1.0, 2.0, 1.0"
 _CATEGORY_WEIGHTS = "0.0, 0.0, 5.0, 1.0"
 
 
+def lower_ascii(expr: str) -> str:
+    """``expr`` with A-Z folded to a-z and nothing else (SQLite's ``lower`` folds only ASCII)."""
+    return f"lower({expr})"
+
+
+# The build gives each paper_fts row the rowid of its paper row (app.build), so matches are
+# joined on rowids: reading the UNINDEXED paper_id column loads each match's whole content row
+# (summary included), which made counting 4k matches at 10k papers ~10x slower.
+
+
 def paper_match_subquery() -> str:
     """``SELECT paper_id`` of papers matching ``:fts_match`` (no ranking: cheaper to filter)."""
-    return "SELECT paper_id FROM paper_fts WHERE paper_fts MATCH :fts_match"
+    return (
+        "SELECT id FROM paper WHERE rowid IN "
+        "(SELECT rowid FROM paper_fts WHERE paper_fts MATCH :fts_match)"
+    )
 
 
 def paper_rank_subquery() -> str:
     """``SELECT paper_id, rank`` of papers matching ``:fts_match``; lower rank is better."""
     return (
-        f"SELECT paper_id, bm25(paper_fts, {_PAPER_WEIGHTS}) AS rank "
-        "FROM paper_fts WHERE paper_fts MATCH :fts_match"
+        f"SELECT fp.id AS paper_id, fr.rank FROM (SELECT rowid, bm25(paper_fts, {_PAPER_WEIGHTS}) "
+        "AS rank FROM paper_fts WHERE paper_fts MATCH :fts_match) fr "
+        "JOIN paper fp ON fp.rowid = fr.rowid"
     )
 
 
