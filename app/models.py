@@ -6,6 +6,7 @@ List-valued fields (authors, provenance, losses) are stored as JSON text.
 
 from __future__ import annotations
 
+from sqlalchemy import Index, desc
 from sqlmodel import Field, SQLModel
 
 
@@ -47,7 +48,7 @@ class PaperBase(SQLModel):
     title: str
     authors: str  # JSON list
     first_author: str
-    year: int = Field(index=True)
+    year: int  # indexed with id: Paper.__table_args__
     kind: str = Field(index=True)
     status: str = Field(index=True)
     venue: str | None = Field(default=None, index=True)
@@ -67,7 +68,14 @@ class PaperBase(SQLModel):
 
 
 class Paper(PaperBase, table=True):
-    pass
+    # Every filter and sort has an index: the default sort (newest first, then id) reads pages
+    # straight off ix_paper_newest without sorting, and ix_paper_cover answers the per-id
+    # filter and facet lookups of a category or full-text list without reading the wide rows.
+    __table_args__ = (
+        Index("ix_paper_year_id", "year", "id"),
+        Index("ix_paper_newest", desc("year"), "id"),
+        Index("ix_paper_cover", "id", "year", "venue", "status", "kind"),
+    )
 
 
 class PaperCategory(SQLModel, table=True):
@@ -75,10 +83,32 @@ class PaperCategory(SQLModel, table=True):
 
     __tablename__ = "paper_category"
 
+    # Covering indexes: category filters read (category_id, paper_id); a page's classification
+    # reads (paper_id, direct, dimension_id, category_id); neither touches the table.
+    __table_args__ = (
+        Index("ix_paper_category_category", "category_id", "paper_id"),
+        Index("ix_paper_category_placed", "paper_id", "direct", "dimension_id", "category_id"),
+    )
+
     paper_id: str = Field(foreign_key="paper.id", primary_key=True)
-    category_id: str = Field(foreign_key="category.id", primary_key=True, index=True)
+    category_id: str = Field(foreign_key="category.id", primary_key=True)
     dimension_id: str = Field(foreign_key="dimension.id", index=True)
-    direct: bool = Field(index=True)
+    direct: bool
+
+
+class PaperRollup(SQLModel, table=True):
+    """Papers per (year, venue, status, kind), written by the build: a list filtered only on
+    these columns (or not at all) counts and facets from these few hundred rows instead of
+    scanning the paper table."""
+
+    __tablename__ = "paper_rollup"
+
+    id: int | None = Field(default=None, primary_key=True)
+    year: int
+    venue: str | None = None
+    status: str
+    kind: str
+    n: int
 
 
 class Relation(SQLModel, table=True):
