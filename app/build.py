@@ -1,7 +1,10 @@
-"""Build the SQLite database from the validated taxonomy, atomically.
+"""Build the SQLite database (or, given a ``postgresql://`` URL, the PostgreSQL schema) from the
+validated taxonomy, atomically.
 
 The whole database is written to a temporary file beside the target and renamed into place only
-when everything succeeded, so a failed or interrupted build never touches the previous database.
+when everything succeeded, so a failed or interrupted build never touches the previous database;
+PostgreSQL gets the same guarantee from a fresh schema swapped in by one transaction
+(:func:`app.dialect_postgres.write_database`).
 An unchanged tree (same content hash and build version) is not rebuilt unless forced.
 """
 
@@ -25,15 +28,18 @@ from app.load import Taxonomy, content_hash, load_or_raise
 from app.schema import Paper
 
 # Bump when the database layout or the way it is filled changes: forces a rebuild.
-BUILD_VERSION = "2"
+BUILD_VERSION = "1"
 
 Progress = Callable[[str, int, int], None]
+
+# Tables the build derives from the others with plain SQL, once they are filled (both engines).
+DERIVED: tuple[str, ...] = ()
 
 
 @dataclass
 class BuildResult:
     status: str  # "built" or "up-to-date"
-    db: Path
+    db: Path | str  # the SQLite file, or the PostgreSQL URL without its password
     data_version: str
     seconds: float
     counts: dict[str, int] = field(default_factory=dict)
@@ -201,17 +207,10 @@ def _write(taxonomy: Taxonomy, path: Path, progress: Progress | None) -> dict[st
         step("papers")
         _insert(conn, "paper_category", placements)
         _insert(conn, "relation", relations)
-        # Each search row takes its paper's rowid: app.dialect_sqlite joins matches on rowids.
-        rowids = dict(conn.execute("SELECT id, rowid FROM paper").fetchall())
         conn.executemany(
-            "INSERT INTO paper_fts (rowid, paper_id, title, authors, summary, categories, venue) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [(rowids[row[0]], *row) for row in fts],
-        )
-        conn.execute(
-            "INSERT INTO paper_rollup (year, venue, status, kind, n) "
-            "SELECT year, venue, status, kind, COUNT(*) FROM paper "
-            "GROUP BY year, venue, status, kind"
+            "INSERT INTO paper_fts (paper_id, title, authors, summary, categories, venue) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            fts,
         )
         conn.executemany(
             "INSERT INTO category_fts (category_id, kind, name, description) VALUES (?, ?, ?, ?)",
@@ -244,6 +243,59 @@ def _write(taxonomy: Taxonomy, path: Path, progress: Progress | None) -> dict[st
     return counts
 
 
+def _meta(taxonomy: Taxonomy, counts: dict[str, int]) -> dict[str, str]:
+    survey = taxonomy.survey.model_dump(mode="json") if taxonomy.survey else None
+    return {
+        "data_version": data_version(taxonomy),
+        "content_hash": taxonomy.content_hash,
+        "build_version": BUILD_VERSION,
+        "built_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "counts": json.dumps(counts),
+        "survey": json.dumps(survey, ensure_ascii=False),
+    }
+
+
+def _write_postgres(taxonomy: Taxonomy, url: str, progress: Progress | None) -> dict[str, int]:
+    """The same rows as :func:`_write`, handed to the PostgreSQL dialect in one transaction."""
+    step = _stepper(progress, 5)
+    categories = {row["id"]: row for row in _category_rows(taxonomy)}
+    papers, placements, relations, fts = _paper_rows(taxonomy, categories)
+    step("rows")
+    counts = {
+        "dimensions": len(taxonomy.dimensions),
+        "categories": len(categories),
+        "papers": len(papers),
+        "relations": len(relations),
+        "placements": sum(1 for p in placements if p["direct"]),
+    }
+    dimensions = [
+        {"id": d.id, "name": d.name, "question": d.question, "description": d.description,
+         "provenance": json.dumps(list(d.provenance)), "ord": d.order}
+        for d in taxonomy.dimensions
+    ]
+    meta = [{"key": k, "value": v} for k, v in _meta(taxonomy, counts).items()]
+    dialect.for_url(url).write_database(
+        url,
+        tables={
+            "dimension": dimensions,
+            "category": list(categories.values()),
+            "paper": papers,
+            "paper_category": placements,
+            "relation": relations,
+            "meta": meta,
+        },
+        derived=DERIVED,
+        paper_fts=fts,
+        category_fts=[(c["id"], "category", c["name"], c["description"])
+                      for c in categories.values()]
+        + [(d.id, "dimension", d.name, d.description) for d in taxonomy.dimensions],
+    )
+    step("papers")
+    step("search index")
+    step("indexes")
+    return counts
+
+
 def _insert(conn: sqlite3.Connection, table: str, rows: list[dict]) -> None:
     if not rows:
         return
@@ -270,12 +322,16 @@ def build(
     *,
     force: bool = False,
     progress: Progress | None = None,
+    database_url: str | None = None,
 ) -> BuildResult:
-    """Validate ``data_dir`` and (re)build ``db`` from it.
+    """Validate ``data_dir`` and (re)build ``db`` from it (or the PostgreSQL database at
+    ``database_url``, when given).
 
     Raises :class:`app.load.ValidationFailed` with every problem when the data is invalid; the
     existing database is then left exactly as it was.
     """
+    if dialect.is_postgres(database_url):
+        return _build_postgres(Path(data_dir), database_url, force=force, progress=progress)
     started = time.perf_counter()
     dialect.check_fts5()
     db = Path(db)
@@ -307,3 +363,22 @@ def build(
         tmp.unlink(missing_ok=True)
         raise
     return BuildResult("built", db, version, time.perf_counter() - started, counts)
+
+
+def _build_postgres(
+    data_dir: Path, url: str, *, force: bool, progress: Progress | None
+) -> BuildResult:
+    started = time.perf_counter()
+    sql = dialect.for_url(url)
+    shown = sql.display_url(url)
+    if not force and sql.current_version(url) == _version(content_hash(data_dir)):
+        if progress:
+            progress("validated", 1, 5)
+        return BuildResult("up-to-date", shown, sql.current_version(url) or "",
+                           time.perf_counter() - started)
+    taxonomy = load_or_raise(data_dir)
+    if progress:
+        progress("validated", 1, 5)
+    counts = _write_postgres(taxonomy, url, progress)
+    return BuildResult("built", shown, data_version(taxonomy), time.perf_counter() - started,
+                       counts)

@@ -79,7 +79,8 @@ def build(
     db: DbOpt = None,
     force: Annotated[bool, typer.Option("--force", help="Rebuild even if up to date.")] = False,
 ) -> None:
-    """Validate the data and build the SQLite database atomically.
+    """Validate the data and build the SQLite database atomically (or the PostgreSQL one named
+    by $DATABASE_URL / $REWARD_ATLAS_DATABASE_URL, swapped in as a whole).
 
     A failed build leaves the previous database untouched. An unchanged tree is not rebuilt.
 
@@ -95,7 +96,8 @@ def build(
     settings = _settings(data_dir, db)
     try:
         result = run_build(
-            settings.data_dir, settings.db, force=force, progress=_progress_printer()
+            settings.data_dir, settings.db, force=force, progress=_progress_printer(),
+            database_url=settings.postgres_url,
         )
     except ValidationFailed as exc:
         _print_problems(exc.problems, "text")
@@ -146,7 +148,7 @@ def serve(
 
     settings = _settings(data_dir, db, host=host, port=port)
     try:
-        result = run_build(settings.data_dir, settings.db)
+        result = run_build(settings.data_dir, settings.db, database_url=settings.postgres_url)
     except ValidationFailed as exc:
         _print_problems(exc.problems, "text")
         typer.echo("cannot serve: the data does not validate", err=True)
@@ -155,6 +157,8 @@ def serve(
     # Workers are separate processes: hand them the settings through the environment.
     os.environ["REWARD_ATLAS_DATA_DIR"] = str(settings.data_dir)
     os.environ["REWARD_ATLAS_DB"] = str(settings.db)
+    if settings.postgres_url:
+        os.environ["REWARD_ATLAS_DATABASE_URL"] = settings.postgres_url
     uvicorn.run(
         "app.main:app_from_env",
         factory=True,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from pydantic import AliasChoices, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -14,13 +15,38 @@ class Settings(BaseSettings):
 
     Every field can be set by an environment variable (``REWARD_ATLAS_DATA_DIR``,
     ``REWARD_ATLAS_DB``, ...) or by the CLI's options, and tests build their own instance.
+    ``database_url`` (``REWARD_ATLAS_DATABASE_URL`` or plain ``DATABASE_URL``), when it names
+    PostgreSQL, replaces the SQLite file ``db`` for both ``build`` and ``serve``.
     """
 
     model_config = SettingsConfigDict(env_prefix="REWARD_ATLAS_", extra="ignore")
 
     data_dir: Path = ROOT / "data" / "taxonomy"
     db: Path = ROOT / "var" / "reward-atlas.db"
+    database_url: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices(
+            "database_url", "REWARD_ATLAS_DATABASE_URL", "DATABASE_URL"
+        ),
+    )
     host: str = "127.0.0.1"
     port: int = 8000
     templates_dir: Path = ROOT / "templates"
     static_dir: Path = ROOT / "static"
+
+    @model_validator(mode="after")
+    def _sqlite_url_is_a_path(self) -> Settings:
+        """``sqlite:///path`` is the SQLite file ``path``; anything else must be PostgreSQL."""
+        url = self.database_url
+        if url and url.startswith("sqlite:///"):
+            self.db, self.database_url = Path(url.removeprefix("sqlite:///")), None
+        elif url and url.split(":", 1)[0].split("+", 1)[0] not in ("postgresql", "postgres"):
+            raise ValueError(
+                f"database_url must be postgresql://… or sqlite:///path, not {url.split(':')[0]}:…"
+            )
+        return self
+
+    @property
+    def postgres_url(self) -> str | None:
+        """The PostgreSQL URL to build into and serve from, or None for the SQLite file."""
+        return self.database_url or None

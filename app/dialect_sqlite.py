@@ -110,11 +110,6 @@ _PAPER_WEIGHTS = "0.0, 10.0, 4.0, 1.0, 2.0, 1.0"
 _CATEGORY_WEIGHTS = "0.0, 0.0, 5.0, 1.0"
 
 
-def lower_ascii(expr: str) -> str:
-    """``expr`` with A-Z folded to a-z and nothing else (SQLite's ``lower`` folds only ASCII)."""
-    return f"lower({expr})"
-
-
 # The build gives each paper_fts row the rowid of its paper row (app.build), so matches are
 # joined on rowids: reading the UNINDEXED paper_id column loads each match's whole content row
 # (summary included), which made counting 4k matches at 10k papers ~10x slower.

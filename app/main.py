@@ -12,6 +12,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from sqlalchemy import Engine
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app import __version__, dialect
@@ -40,7 +41,27 @@ class DatabaseStale(DatabaseUnusable):
     pass
 
 
+def _check_postgres(url: str) -> None:
+    sql = dialect.for_url(url)
+    version = sql.current_version(url)
+    if version is None:
+        raise DatabaseMissing(
+            f"no Reward Atlas schema in {sql.display_url(url)}: run `reward-atlas build` first "
+            "(or `reward-atlas serve`, which builds it)"
+        )
+    if not version.endswith(f"-b{BUILD_VERSION}"):
+        raise DatabaseStale(
+            f"database at {sql.display_url(url)} was built by another version of the app "
+            f"({version}): run `reward-atlas build --force`"
+        )
+
+
 def _open_database(app: FastAPI, settings: Settings) -> None:
+    if settings.postgres_url:
+        _check_postgres(settings.postgres_url)
+        engine = dialect.for_url(settings.postgres_url).readonly_engine(settings.postgres_url)
+        _serve(app, engine)
+        return
     if not settings.db.exists():
         raise DatabaseMissing(
             f"database not found at {settings.db}: run `reward-atlas build` first "
@@ -57,7 +78,10 @@ def _open_database(app: FastAPI, settings: Settings) -> None:
             f"database at {settings.db} was built by another version of the app ({version}): "
             "run `reward-atlas build --force` (or `reward-atlas serve`, which rebuilds it)"
         )
-    engine = dialect.readonly_engine(settings.db)
+    _serve(app, dialect.readonly_engine(settings.db))
+
+
+def _serve(app: FastAPI, engine: Engine) -> None:
     app.state.engine = engine
     # The graph (~1 s at 10k papers) is built in the background so the server answers at once;
     # the few routes that need it wait for it (app.deps.get_graph).
@@ -81,8 +105,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         _open_database(app, settings)
-        yield
-        app.state.engine.dispose()
+        try:
+            yield
+        finally:
+            # Let the background graph build hand its connection back before the pool closes
+            # (a PostgreSQL connection left open would only be closed by the garbage collector).
+            app.state.graph_ready.wait(timeout=60)
+            app.state.engine.dispose()
 
     app = FastAPI(
         title="Reward Atlas API",

@@ -18,7 +18,6 @@ from app.errors import ApiError
 from app.graph import lineage
 from app.listing import (
     PaperQuery,
-    cached_dimension_ids,
     classifications,
     in_list,
     list_papers,
@@ -303,11 +302,13 @@ def segments(marked: str) -> list[dict[str, Any]]:
 
 
 def search(*, conn: Connection, q: str, limit: int = 20) -> dict[str, Any]:
-    """Full-text search over papers and over categories/dimensions, each ranked by bm25.
+    """Full-text search over papers and over categories/dimensions, each ranked by relevance
+    (bm25 on SQLite, ts_rank on PostgreSQL: only the order is comparable across engines).
 
     Titles, names and snippets come as segments (see :func:`segments`) — never as HTML.
     """
-    match = dialect.fts_query(q)
+    fts = dialect.of(conn)
+    match = fts.fts_query(q)
     result: dict[str, Any] = {
         "q": q,
         "papers": [],
@@ -317,9 +318,9 @@ def search(*, conn: Connection, q: str, limit: int = 20) -> dict[str, Any]:
     if match is None:
         return result
     params = {"fts_match": match, "limit": limit}
-    papers = conn.execute(text(dialect.paper_search_statement()), params).all()
+    papers = conn.execute(text(fts.paper_search_statement()), params).all()
     ids: dict[str, Any] = {}
-    where = in_list("id", [r.paper_id for r in papers], "p", ids) if papers else "0"
+    where = in_list("id", [r.paper_id for r in papers], "p", ids) if papers else "1 = 0"
     sql = f"SELECT id, year, venue, authors FROM paper WHERE {where}"
     details = {r.id: r for r in conn.execute(text(sql), ids)}
     result["papers"] = [
@@ -334,7 +335,7 @@ def search(*, conn: Connection, q: str, limit: int = 20) -> dict[str, Any]:
         }
         for r in papers
     ]
-    cats = conn.execute(text(dialect.category_search_statement()), params).all()
+    cats = conn.execute(text(fts.category_search_statement()), params).all()
     dims_of = dict(conn.execute(text("SELECT id, dimension_id FROM category")).all())
     result["categories"] = [
         {
@@ -348,9 +349,9 @@ def search(*, conn: Connection, q: str, limit: int = 20) -> dict[str, Any]:
         for r in cats
     ]
     result["counts"] = {
-        "papers": conn.execute(text(dialect.paper_match_count_statement()), params).scalar_one(),
+        "papers": conn.execute(text(fts.paper_match_count_statement()), params).scalar_one(),
         "categories": conn.execute(
-            text(dialect.category_match_count_statement()), params
+            text(fts.category_match_count_statement()), params
         ).scalar_one(),
     }
     return result
@@ -489,4 +490,4 @@ def compare(*, conn: Connection, paper_ids: list[str]) -> dict[str, Any]:
 
 def dimension_ids(*, conn: Connection) -> list[str]:
     """Dimension ids in display order (what ``/papers`` accepts as parameter names)."""
-    return cached_dimension_ids(conn)
+    return [r[0] for r in conn.execute(text("SELECT id FROM dimension ORDER BY ord, id"))]

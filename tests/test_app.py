@@ -7,7 +7,7 @@ import sqlite3
 
 import pytest
 from sqlalchemy import text
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError
 
 from app.config import Settings
 from app.main import create_app
@@ -44,7 +44,9 @@ def test_app_cannot_write_to_its_database(settings):
             with app.state.engine.connect() as conn:
                 conn.execute(text("INSERT INTO meta (key, value) VALUES ('x', 'y')"))
 
-    with pytest.raises(OperationalError, match="readonly"):
+    # SQLite: "attempt to write a readonly database"; PostgreSQL: "cannot execute INSERT in a
+    # read-only transaction" (every connection has default_transaction_read_only on).
+    with pytest.raises(DBAPIError, match="readonly|read-only"):
         asyncio.run(try_write())
 
 
@@ -61,9 +63,9 @@ def test_missing_database_is_a_clear_error(tmp_path, good_dir):
         asyncio.run(start())
 
 
-def test_database_file_is_not_opened_writable(settings):
+def test_database_file_is_not_opened_writable(fixture_db):
     # Even a raw sqlite3 write through the same URI the app uses must fail.
-    conn = sqlite3.connect(f"file:{settings.db}?mode=ro", uri=True)
+    conn = sqlite3.connect(f"file:{fixture_db}?mode=ro", uri=True)
     with pytest.raises(sqlite3.OperationalError):
         conn.execute("CREATE TABLE t (x)")
     conn.close()
