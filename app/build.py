@@ -28,12 +28,15 @@ from app.load import Taxonomy, content_hash, load_or_raise
 from app.schema import Paper
 
 # Bump when the database layout or the way it is filled changes: forces a rebuild.
-BUILD_VERSION = "1"
+BUILD_VERSION = "2"
 
 Progress = Callable[[str, int, int], None]
 
 # Tables the build derives from the others with plain SQL, once they are filled (both engines).
-DERIVED: tuple[str, ...] = ()
+DERIVED: tuple[str, ...] = (
+    "INSERT INTO paper_rollup (year, venue, status, kind, n) "
+    "SELECT year, venue, status, kind, COUNT(*) FROM paper GROUP BY year, venue, status, kind",
+)
 
 
 @dataclass
@@ -207,10 +210,17 @@ def _write(taxonomy: Taxonomy, path: Path, progress: Progress | None) -> dict[st
         step("papers")
         _insert(conn, "paper_category", placements)
         _insert(conn, "relation", relations)
+        # Each search row takes its paper's rowid: app.dialect_sqlite joins matches on rowids.
+        rowids = dict(conn.execute("SELECT id, rowid FROM paper").fetchall())
         conn.executemany(
-            "INSERT INTO paper_fts (paper_id, title, authors, summary, categories, venue) "
-            "VALUES (?, ?, ?, ?, ?, ?)",
-            fts,
+            "INSERT INTO paper_fts (rowid, paper_id, title, authors, summary, categories, venue) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [(rowids[row[0]], *row) for row in fts],
+        )
+        conn.execute(
+            "INSERT INTO paper_rollup (year, venue, status, kind, n) "
+            "SELECT year, venue, status, kind, COUNT(*) FROM paper "
+            "GROUP BY year, venue, status, kind"
         )
         conn.executemany(
             "INSERT INTO category_fts (category_id, kind, name, description) VALUES (?, ?, ?, ?)",

@@ -14,15 +14,17 @@ import base64
 import binascii
 import json
 import re
+import weakref
 from dataclasses import dataclass, field
 from functools import lru_cache
 from types import ModuleType
 from typing import Any
 from urllib.parse import quote_plus
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, Engine, text
 
 from app import dialect
+from app.cache import LRU
 from app.errors import ApiError
 
 SORTS = ("year", "-year", "title", "relevance")
@@ -211,12 +213,53 @@ class _Resolved:
     sql: ModuleType = dialect.dialect_sqlite  # the engine's dialect module (app.dialect)
 
 
+@dataclass
+class _Taxonomy:
+    """The dimensions and categories of one database, read once: every list needs them and they
+    change only with a rebuild (which a server picks up by restarting)."""
+
+    dimension_names: dict[str, str]  # in display order
+    category_dims: dict[str, str]  # category id -> dimension id
+    category_names: dict[str, str]
+    category_rank: dict[str, tuple[int, int]]  # category id -> (dimension ord, category ord)
+    by_dimension: dict[str, list[Any]]  # dimension id -> rows (id, name, parent_id, depth)
+    counts: LRU = field(default_factory=lambda: LRU(entries=2048))  # filters -> counts
+
+
+_TAXONOMIES: weakref.WeakKeyDictionary[Engine, _Taxonomy] = weakref.WeakKeyDictionary()
+
+
+def _taxonomy(conn: Connection) -> _Taxonomy:
+    found = _TAXONOMIES.get(conn.engine)
+    if found is not None:
+        return found
+    dims = conn.execute(text("SELECT id, name, ord FROM dimension ORDER BY ord, id")).all()
+    dim_ord = {d.id: d.ord for d in dims}
+    cats = conn.execute(
+        text("SELECT id, name, parent_id, depth, dimension_id, ord FROM category ORDER BY ord")
+    ).all()
+    by_dimension: dict[str, list[Any]] = {d.id: [] for d in dims}
+    for c in cats:
+        by_dimension.setdefault(c.dimension_id, []).append(c)
+    found = _TAXONOMIES[conn.engine] = _Taxonomy(
+        dimension_names={d.id: d.name for d in dims},
+        category_dims={c.id: c.dimension_id for c in cats},
+        category_names={c.id: c.name for c in cats},
+        category_rank={c.id: (dim_ord.get(c.dimension_id, 0), c.ord) for c in cats},
+        by_dimension=by_dimension,
+    )
+    return found
+
+
+def cached_dimension_ids(conn: Connection) -> list[str]:
+    """Dimension ids in display order, from the per-database snapshot."""
+    return list(_taxonomy(conn).dimension_names)
+
+
 def _resolve(conn: Connection, query: PaperQuery) -> _Resolved:
-    cats = {
-        row.id: row.dimension_id
-        for row in conn.execute(text("SELECT id, dimension_id FROM category"))
-    }
-    dims = {row.id for row in conn.execute(text("SELECT id FROM dimension"))}
+    taxonomy = _taxonomy(conn)
+    cats = taxonomy.category_dims
+    dims = taxonomy.dimension_names
     problems = []
     groups: dict[str, list[str]] = {}
     for param, ids in query.categories.items():
@@ -295,6 +338,44 @@ def _from(r: _Resolved, params: dict[str, Any], *, ranked: bool = False) -> str:
 
 def _sql_where(clauses: list[str]) -> str:
     return f" WHERE {' AND '.join(clauses)}" if clauses else ""
+
+
+def _plain_only(r: _Resolved) -> bool:
+    """Whether every filter is on year, venue, status or kind: then counts come from the
+    build's ``paper_rollup`` (a few hundred rows) with the same conditions."""
+    return not r.groups and r.query.q is None
+
+
+def _filter_key(r: _Resolved) -> tuple:
+    """What the counts depend on: the filters alone (not the page, sort or size), each value
+    list as a set, since the SQL tests membership."""
+    q = r.query
+    return (
+        tuple((dim, tuple(sorted(ids))) for dim, ids in sorted(r.groups.items())),
+        tuple(sorted(set(q.year))),
+        q.year_gte,
+        q.year_lte,
+        tuple(sorted(set(q.venue))),
+        tuple(sorted(set(q.status))),
+        tuple(sorted(set(q.kind))),
+        None if q.q is None else (r.fts_match or ""),
+    )
+
+
+def _count(conn: Connection, r: _Resolved) -> int:
+    counts = _taxonomy(conn).counts
+    key = ("count", _filter_key(r))
+    found = counts.get(key)
+    if found is None:
+        clauses, params = _where(r)
+        sql = (
+            f"SELECT COALESCE(SUM(p.n), 0) FROM paper_rollup p{_sql_where(clauses)}"
+            if _plain_only(r)
+            else f"SELECT COUNT(*) FROM paper p{_sql_where(clauses)}"
+        )
+        found = conn.execute(text(sql), params).scalar_one()
+        counts.put(key, found)
+    return found
 
 
 # --- Keyset pages -------------------------------------------------------------------------
@@ -379,14 +460,19 @@ def classifications(conn: Connection, paper_ids: list[str]) -> dict[str, dict[st
     if not paper_ids:
         return {}
     params: dict[str, Any] = {}
+    # One query over the covering index ix_paper_category_placed; taxonomy order is applied
+    # here from the cached ranks instead of joining category and dimension for every row.
     sql = (
         "SELECT pc.paper_id, pc.dimension_id, pc.category_id FROM paper_category pc "
-        "JOIN category c ON c.id = pc.category_id JOIN dimension d ON d.id = pc.dimension_id "
-        f"WHERE pc.direct AND {in_list('pc.paper_id', paper_ids, 'pid', params)} "
-        "ORDER BY pc.paper_id, d.ord, c.ord"
+        f"WHERE pc.direct AND {in_list('pc.paper_id', paper_ids, 'pid', params)}"
+    )
+    rank = _taxonomy(conn).category_rank
+    rows = sorted(
+        conn.execute(text(sql), params).all(),
+        key=lambda r: (r.paper_id, rank.get(r.category_id, (0, 0))),
     )
     out: dict[str, dict[str, list[str]]] = {pid: {} for pid in paper_ids}
-    for row in conn.execute(text(sql), params):
+    for row in rows:
         out[row.paper_id].setdefault(row.dimension_id, []).append(row.category_id)
     return out
 
@@ -401,10 +487,7 @@ def list_papers(*, conn: Connection, query: PaperQuery, base_path: str) -> dict[
     """
     r = _resolve(conn, query)
     sort = query.effective_sort
-    clauses, params = _where(r)
-    count = conn.execute(
-        text(f"SELECT COUNT(*) FROM paper p{_sql_where(clauses)}"), params
-    ).scalar_one()
+    count = _count(conn, r)
 
     ranked = sort == "relevance"
     page_clauses, params = _where(r, ranked=ranked)
@@ -417,15 +500,23 @@ def list_papers(*, conn: Connection, query: PaperQuery, base_path: str) -> dict[
         else:
             params["k0"], params["kid"] = token["k"]
             page_clauses.append(_ORDER[sort][1])
-    order = "r.rank ASC, p.id ASC" if sort == "relevance" else _ORDER[sort][0]
     params.update(limit=query.size + 1, offset=offset)
-    rows = conn.execute(
-        text(
+    if ranked:
+        # Rank every match but read only the page's rows: sorting p.* for all matches would
+        # load each wide row (summary included) just to throw most of them away.
+        sql = (
+            "SELECT p.*, lower(p.title) AS title_key FROM paper p JOIN "
+            f"(SELECT p.id AS page_id, r.rank AS page_rank FROM {source}"
+            f"{_sql_where(page_clauses)} ORDER BY r.rank ASC, p.id ASC "
+            "LIMIT :limit OFFSET :offset) k ON k.page_id = p.id "
+            "ORDER BY k.page_rank ASC, p.id ASC"
+        )
+    else:
+        sql = (
             f"SELECT p.*, lower(p.title) AS title_key FROM {source}{_sql_where(page_clauses)} "
-            f"ORDER BY {order} LIMIT :limit OFFSET :offset"
-        ),
-        params,
-    ).all()
+            f"ORDER BY {_ORDER[sort][0]} LIMIT :limit OFFSET :offset"
+        )
+    rows = conn.execute(text(sql), params).all()
     more = len(rows) > query.size
     rows = rows[: query.size]
     next_token = None
@@ -490,6 +581,12 @@ def _category_counts(
     """
     if without in memo:
         return memo[without]
+    counts = _taxonomy(conn).counts
+    key = ("categories", without, _filter_key(r))
+    found = counts.get(key)
+    if found is not None:
+        memo[without] = found
+        return found
     clauses, params = _where(r, without=without)
     if not clauses and r.query.q is None:
         sql = "SELECT id, rollup_count FROM category"
@@ -501,6 +598,7 @@ def _category_counts(
             f"(SELECT p.id FROM {source}{_sql_where(clauses)}) GROUP BY pc.category_id"
         )
     memo[without] = dict(conn.execute(text(sql), params).all())
+    counts.put(key, memo[without])
     return memo[without]
 
 
@@ -513,58 +611,63 @@ def _facet(
     memo: dict[str | None, dict],
 ) -> dict[str, Any]:
     values = []
+    taxonomy = _taxonomy(conn)
     if name in _PLAIN_FACETS:
-        clauses, params = _where(r, without=name)
-        source = _from(r, params)
-        where = _sql_where([*clauses, f"p.{name} IS NOT NULL"])
-        counts = conn.execute(
-            text(f"SELECT p.{name} AS value, COUNT(*) AS n FROM {source}{where} GROUP BY 1"),
-            params,
-        ).all()
+        cache_key = ("facet", name, _filter_key(r))
+        counts = taxonomy.counts.get(cache_key)
+        if counts is None:
+            clauses, params = _where(r, without=name)
+            where = _sql_where([*clauses, f"p.{name} IS NOT NULL"])
+            if _plain_only(r):
+                source, n = "paper_rollup p", "SUM(p.n)"
+            else:
+                source, n = _from(r, params), "COUNT(*)"
+            sql = f"SELECT p.{name} AS value, {n} AS n FROM {source}{where} GROUP BY 1"
+            counts = [(row.value, row.n) for row in conn.execute(text(sql), params)]
+            taxonomy.counts.put(cache_key, counts)
         # Years newest first; other values by count, then alphabetically.
-        key = (lambda c: -c.value) if name == "year" else (lambda c: (-c.n, str(c.value)))
-        for row in sorted(counts, key=key):
-            value = str(row.value)
+        key = (lambda c: -c[0]) if name == "year" else (lambda c: (-c[1], str(c[0])))
+        for raw, n in sorted(counts, key=key):
+            value = str(raw)
             pairs, selected = _toggle(kept, name, value)
             values.append(
                 {
                     "value": value,
                     "label": value,
-                    "count": row.n,
+                    "count": n,
                     "selected": selected,
                     "toggle_url": _url(base_path, pairs),
                 }
             )
         return {"name": name, "label": name.capitalize(), "type": name, "values": values}
-    dim = conn.execute(text("SELECT id, name FROM dimension WHERE id = :d"), {"d": name}).one()
-    counts = _category_counts(conn, r, without=name if name in r.groups else None, memo=memo)
-    for cat in conn.execute(
-        text(
-            "SELECT id, name, parent_id, depth FROM category WHERE dimension_id = :d ORDER BY ord"
-        ),
-        {"d": name},
-    ).all():
+    dim_counts = _category_counts(conn, r, without=name if name in r.groups else None, memo=memo)
+    for cat in taxonomy.by_dimension[name]:
         pairs, selected = _toggle(kept, name, cat.id, aliases=("category",))
         values.append(
             {
                 "value": cat.id,
                 "label": cat.name,
-                "count": counts.get(cat.id, 0),
+                "count": dim_counts.get(cat.id, 0),
                 "selected": selected,
                 "toggle_url": _url(base_path, pairs),
                 "parent": cat.parent_id,
                 "depth": cat.depth,
             }
         )
-    return {"name": name, "label": dim.name, "type": "dimension", "values": values}
+    return {
+        "name": name,
+        "label": taxonomy.dimension_names[name],
+        "type": "dimension",
+        "values": values,
+    }
 
 
 def _filters(
     conn: Connection, r: _Resolved, base_path: str, kept: list[tuple[str, str]]
 ) -> list[dict[str, Any]]:
     """The active filters as removable chips: ``{"param", "value", "label", "remove_url"}``."""
-    names = dict(conn.execute(text("SELECT id, name FROM category")).all())
-    dims = dict(conn.execute(text("SELECT id, name FROM dimension")).all())
+    taxonomy = _taxonomy(conn)
+    names, dims = taxonomy.category_names, taxonomy.dimension_names
     chips = []
     for key, value in kept:
         if key.startswith("_"):

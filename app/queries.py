@@ -18,6 +18,7 @@ from app.errors import ApiError
 from app.graph import lineage
 from app.listing import (
     PaperQuery,
+    cached_dimension_ids,
     classifications,
     in_list,
     list_papers,
@@ -490,4 +491,4 @@ def compare(*, conn: Connection, paper_ids: list[str]) -> dict[str, Any]:
 
 def dimension_ids(*, conn: Connection) -> list[str]:
     """Dimension ids in display order (what ``/papers`` accepts as parameter names)."""
-    return [r[0] for r in conn.execute(text("SELECT id FROM dimension ORDER BY ord, id"))]
+    return cached_dimension_ids(conn)

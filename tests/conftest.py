@@ -117,3 +117,9 @@ def live_server(settings: Settings) -> Iterator[LiveServer]:
 def client(live_server: LiveServer) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=live_server.url, timeout=10, follow_redirects=False) as http:
         yield http
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Run browser tests last: Playwright's sync API keeps an event loop running in the main
+    thread for the rest of the session, and tests that call asyncio.run() must come before it."""
+    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
