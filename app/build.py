@@ -217,11 +217,8 @@ def _write(taxonomy: Taxonomy, path: Path, progress: Progress | None) -> dict[st
             "VALUES (?, ?, ?, ?, ?, ?, ?)",
             [(rowids[row[0]], *row) for row in fts],
         )
-        conn.execute(
-            "INSERT INTO paper_rollup (year, venue, status, kind, n) "
-            "SELECT year, venue, status, kind, COUNT(*) FROM paper "
-            "GROUP BY year, venue, status, kind"
-        )
+        for statement in DERIVED:
+            conn.execute(statement)
         conn.executemany(
             "INSERT INTO category_fts (category_id, kind, name, description) VALUES (?, ?, ?, ?)",
             [(c["id"], "category", c["name"], c["description"]) for c in categories.values()]

@@ -637,6 +637,8 @@ def _facet(
                     "count": n,
                     "selected": selected,
                     "toggle_url": _url(base_path, pairs),
+                    "parent": None,
+                    "depth": None,
                 }
             )
         return {"name": name, "label": name.capitalize(), "type": name, "values": values}

@@ -6,7 +6,8 @@ its exports parse their own (open-ended: one parameter per dimension) grammar.
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Callable
+from typing import Annotated, Any
 
 import orjson
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
@@ -16,6 +17,7 @@ from sqlalchemy import Connection
 
 from app import api_models as m
 from app import bibtex, exports, graph, queries
+from app.cache import LRU
 from app.deps import ConnDep, GraphDep
 from app.errors import ApiError
 from app.listing import KINDS, MAX_SIZE, SORTS, STATUSES
@@ -57,6 +59,35 @@ def _query_names(dependant: Dependant) -> set[str]:
 
 
 router = APIRouter(prefix=API, dependencies=[Depends(reject_unknown_params)], responses=m.ERRORS)
+
+
+# --- Cached JSON --------------------------------------------------------------------------
+# The database is immutable while the app runs, so a GET's JSON is a pure function of its path and
+# query string: kept as bytes (LRU, bounded by entries and size) and served without running the
+# query again. The dicts the query functions return already have exactly the shape of the
+# response models (tests/test_api_* check it), so they go straight to orjson: no validation pass.
+
+
+def _response_cache(request: Request) -> LRU:
+    state = request.app.state
+    cache = getattr(state, "response_cache", None)
+    if cache is None:
+        cache = state.response_cache = LRU(entries=512, max_bytes=64 * 2**20)
+    return cache
+
+
+def cached_json(request: Request, produce: Callable[[], tuple[Any, dict[str, str]]]) -> Response:
+    """The JSON of ``produce()`` (content, headers), from the cache when this exact GET was
+    answered before."""
+    cache = _response_cache(request)
+    key = (str(request.base_url), request.url.path, request.url.query)
+    hit = cache.get(key)
+    if hit is None:
+        content, headers = produce()
+        hit = (orjson.dumps(content), tuple(headers.items()))
+        cache.put(key, hit)
+    body, headers = hit
+    return Response(body, media_type="application/json", headers=dict(headers))
 
 
 # --- Parameters shared by the paper list and its exports -------------------------------------
@@ -196,6 +227,7 @@ def category(
 @router.get(
     "/papers",
     name="papers",
+    response_model=m.PaperList,
     summary="Filter, sort, page and facet the papers",
     tags=["papers"],
     description=(
@@ -207,13 +239,13 @@ until it is null. **Facets** (`_facet=`) return every value with `count` and a `
 """
     ),
 )
-def papers(
-    request: Request, response: Response, conn: ConnDep, query: PaperQueryDep
-) -> m.PaperList:
-    result = queries.list_papers(conn=conn, query=query, base_path=f"{API}/papers")
-    if result["next_url"]:
-        response.headers["Link"] = f'<{_absolute(request, result["next_url"])}>; rel="next"'
-    return result
+def papers(request: Request, conn: ConnDep, query: PaperQueryDep) -> Response:
+    def produce() -> tuple[Any, dict[str, str]]:
+        result = queries.list_papers(conn=conn, query=query, base_path=f"{API}/papers")
+        link = result["next_url"] and f'<{_absolute(request, result["next_url"])}>; rel="next"'
+        return result, {"Link": link} if link else {}
+
+    return cached_json(request, produce)
 
 
 def _absolute(request: Request, url: str) -> str:
@@ -298,8 +330,14 @@ def _alias(conn: Connection, ref: str, suffix: str) -> RedirectResponse:
 # --- Search --------------------------------------------------------------------------------
 
 
-@router.get("/search", summary="Full-text search over papers and categories", tags=["search"])
+@router.get(
+    "/search",
+    summary="Full-text search over papers and categories",
+    tags=["search"],
+    response_model=m.SearchResult,
+)
 def search(
+    request: Request,
     conn: ConnDep,
     q: Annotated[
         str,
@@ -310,11 +348,11 @@ def search(
         ),
     ],
     limit: Annotated[int, Query(ge=1, le=100, description="Results per list.")] = 20,
-) -> m.SearchResult:
+) -> Response:
     """Papers and categories (and dimensions) matching `q`, each list ranked by bm25. Titles,
     names and snippets are lists of `{text, hit}` segments, so clients escape the text and
     mark the hits themselves; no HTML comes from the server."""
-    return queries.search(conn=conn, q=q, limit=limit)
+    return cached_json(request, lambda: (queries.search(conn=conn, q=q, limit=limit), {}))
 
 
 # --- Graph ---------------------------------------------------------------------------------
