@@ -25,9 +25,7 @@ class Settings(BaseSettings):
     db: Path = ROOT / "var" / "reward-atlas.db"
     database_url: str | None = Field(
         default=None,
-        validation_alias=AliasChoices(
-            "database_url", "REWARD_ATLAS_DATABASE_URL", "DATABASE_URL"
-        ),
+        validation_alias=AliasChoices("database_url", "REWARD_ATLAS_DATABASE_URL", "DATABASE_URL"),
     )
     host: str = "127.0.0.1"
     port: int = 8000

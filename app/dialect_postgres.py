@@ -148,18 +148,20 @@ def write_database(
         with conn.cursor() as cur:
             for table, rows in tables.items():
                 _copy(cur, table, list(rows[0]) if rows else [], rows)
-            _copy(cur, "paper_fts", ["paper_id", "title", "authors", "summary", "categories",
-                                     "venue"], paper_fts)
-            _copy(cur, "category_fts", ["category_id", "kind", "name", "description"],
-                  category_fts)
+            _copy(
+                cur,
+                "paper_fts",
+                ["paper_id", "title", "authors", "summary", "categories", "venue"],
+                paper_fts,
+            )
+            _copy(cur, "category_fts", ["category_id", "kind", "name", "description"], category_fts)
         for statement in derived:
             conn.execute(statement)
         for statement in _FTS_FILL:
             conn.execute(statement)
-        conn.execute("ANALYZE")  # the whole database is new: plan with real statistics
-        exists = conn.execute(
-            "SELECT 1 FROM pg_namespace WHERE nspname = %s", (SCHEMA,)
-        ).fetchone()
+        # Every table is new: plan with real statistics (only ours, not the whole database).
+        conn.execute(f"ANALYZE {', '.join([*tables, 'paper_fts', 'category_fts'])}")
+        exists = conn.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s", (SCHEMA,)).fetchone()
         if exists:
             conn.execute(f"ALTER SCHEMA {SCHEMA} RENAME TO {old_schema}")
         conn.execute(f"ALTER SCHEMA {build_schema} RENAME TO {SCHEMA}")
