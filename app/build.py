@@ -24,11 +24,10 @@ from pathlib import Path
 from sqlmodel import SQLModel
 
 from app import dialect, models  # noqa: F401  (models registers the tables)
-from app.load import Taxonomy, content_hash, load_or_raise
+from app.dbversion import BUILD_VERSION, content_hash, current_version  # noqa: F401
+from app.dbversion import version_for as _version
+from app.load import Taxonomy, load_or_raise
 from app.schema import Paper
-
-# Bump when the database layout or the way it is filled changes: forces a rebuild.
-BUILD_VERSION = "2"
 
 Progress = Callable[[str, int, int], None]
 
@@ -50,25 +49,6 @@ class BuildResult:
 
 def data_version(taxonomy: Taxonomy) -> str:
     return _version(taxonomy.content_hash)
-
-
-def _version(content_hash: str) -> str:
-    return f"{content_hash[:16]}-b{BUILD_VERSION}"
-
-
-def current_version(db: Path) -> str | None:
-    """The data version recorded in an existing database, or None if absent or unreadable."""
-    if not db.exists():
-        return None
-    try:
-        conn = sqlite3.connect(f"file:{db.resolve()}?mode=ro", uri=True)
-        try:
-            row = conn.execute("SELECT value FROM meta WHERE key = 'data_version'").fetchone()
-        finally:
-            conn.close()
-    except sqlite3.DatabaseError:
-        return None
-    return row[0] if row else None
 
 
 def _ascii(text: str) -> str:

@@ -143,17 +143,23 @@ def serve(
 
     import uvicorn
 
-    from app.build import build as run_build
-    from app.load import ValidationFailed
+    from app import dbversion
 
     settings = _settings(data_dir, db, host=host, port=port)
-    try:
-        result = run_build(settings.data_dir, settings.db, database_url=settings.postgres_url)
-    except ValidationFailed as exc:
-        _print_problems(exc.problems, "text")
-        typer.echo("cannot serve: the data does not validate", err=True)
-        raise typer.Exit(1) from None
-    typer.echo(f"database {result.status}: {result.db}")
+    # The common case, an unchanged tree, needs only a hash: skip importing the loader and build.
+    if not settings.postgres_url and dbversion.is_current(settings.data_dir, settings.db):
+        typer.echo(f"database up-to-date: {settings.db}")
+    else:
+        from app.build import build as run_build
+        from app.load import ValidationFailed
+
+        try:
+            result = run_build(settings.data_dir, settings.db, database_url=settings.postgres_url)
+        except ValidationFailed as exc:
+            _print_problems(exc.problems, "text")
+            typer.echo("cannot serve: the data does not validate", err=True)
+            raise typer.Exit(1) from None
+        typer.echo(f"database {result.status}: {result.db}")
     # Workers are separate processes: hand them the settings through the environment.
     os.environ["REWARD_ATLAS_DATA_DIR"] = str(settings.data_dir)
     os.environ["REWARD_ATLAS_DB"] = str(settings.db)

@@ -6,7 +6,6 @@ Single-file shape comes from the pydantic models in :mod:`app.schema`; the cross
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -17,6 +16,7 @@ import networkx as nx
 from pydantic import BaseModel, ValidationError
 
 from app import schema as s
+from app.dbversion import _yaml_files, content_hash, data_files  # noqa: F401  (re-exported)
 from app.yamlio import Loc, ParsedYaml, dotted, parse_yaml
 
 MODELINE_PREFIX = "# yaml-language-server: $schema="
@@ -108,32 +108,6 @@ class ValidationFailed(Exception):
     def __init__(self, problems: list[Problem]) -> None:
         super().__init__(f"{len(problems)} problem(s)")
         self.problems = problems
-
-
-def content_hash(data_dir: Path, contents: dict[Path, bytes] | None = None) -> str:
-    """Hash of every YAML file's path and bytes: the data version.
-
-    ``contents`` (path -> bytes) saves reading the files again when the loader already has them.
-    """
-    digest = hashlib.sha256()
-    files = contents if contents is not None else {p: p.read_bytes() for p in data_files(data_dir)}
-    for path in sorted(files, key=lambda p: p.relative_to(data_dir).as_posix()):
-        digest.update(path.relative_to(data_dir).as_posix().encode())
-        digest.update(b"\0")
-        digest.update(files[path])
-        digest.update(b"\0")
-    return digest.hexdigest()
-
-
-def _yaml_files(folder: Path) -> list[Path]:
-    return sorted(
-        (p for p in folder.glob("*") if p.suffix in (".yaml", ".yml")), key=lambda p: p.name
-    )
-
-
-def data_files(data_dir: Path) -> list[Path]:
-    files = [data_dir / "survey.yaml"] if (data_dir / "survey.yaml").exists() else []
-    return files + _yaml_files(data_dir / "dimensions") + _yaml_files(data_dir / "papers")
 
 
 def normalise_title(title: str) -> str:

@@ -16,8 +16,8 @@ from sqlalchemy import Engine
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app import __version__, dialect
-from app.build import BUILD_VERSION, current_version
 from app.config import Settings
+from app.dbversion import BUILD_VERSION, current_version
 from app.errors import ApiError, error_body
 from app.graph import build_graph
 from app.http import ApiHttpMiddleware, docs_router
