@@ -256,6 +256,15 @@ def cached_dimension_ids(conn: Connection) -> list[str]:
     return list(_taxonomy(conn).dimension_names)
 
 
+def engine_dimension_ids(engine: Engine) -> list[str]:
+    """The same for an engine: connects only the first time (async code calls this)."""
+    found = _TAXONOMIES.get(engine)
+    if found is None:
+        with engine.connect() as conn:
+            found = _taxonomy(conn)
+    return list(found.dimension_names)
+
+
 def _resolve(conn: Connection, query: PaperQuery) -> _Resolved:
     taxonomy = _taxonomy(conn)
     cats = taxonomy.category_dims

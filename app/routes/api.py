@@ -11,6 +11,7 @@ from typing import Annotated, Any
 
 import orjson
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from fastapi.concurrency import run_in_threadpool
 from fastapi.dependencies.models import Dependant
 from fastapi.responses import RedirectResponse
 from sqlalchemy import Connection
@@ -27,8 +28,9 @@ _OPEN_QUERY = {"papers", "export"}  # route names whose handlers parse the query
 _KNOWN: dict[str, frozenset[str]] = {}  # route path -> query parameter names it declares
 
 
-def reject_unknown_params(request: Request) -> None:
-    """400 naming every query parameter the matched route does not declare."""
+async def reject_unknown_params(request: Request) -> None:
+    """400 naming every query parameter the matched route does not declare (async: no I/O, so
+    no trip through the thread pool)."""
     route = request.scope.get("route")
     if route is None or route.name in _OPEN_QUERY:
         return
@@ -76,15 +78,23 @@ def _response_cache(request: Request) -> LRU:
     return cache
 
 
-def cached_json(request: Request, produce: Callable[[], tuple[Any, dict[str, str]]]) -> Response:
-    """The JSON of ``produce()`` (content, headers), from the cache when this exact GET was
-    answered before."""
+async def cached_json(
+    request: Request, produce: Callable[[Connection], tuple[Any, dict[str, str]]]
+) -> Response:
+    """The JSON of ``produce(conn)`` (content, headers), from the cache when this exact GET was
+    answered before; otherwise run with a connection in the thread pool (one trip for the whole
+    query and its serialisation, none for a cache hit)."""
     cache = _response_cache(request)
     key = (str(request.base_url), request.url.path, request.url.query)
     hit = cache.get(key)
     if hit is None:
-        content, headers = produce()
-        hit = (orjson.dumps(content), tuple(headers.items()))
+
+        def run() -> tuple[bytes, tuple[tuple[str, str], ...]]:
+            with request.app.state.engine.connect() as conn:
+                content, headers = produce(conn)
+            return orjson.dumps(content), tuple(headers.items())
+
+        hit = await run_in_threadpool(run)
         cache.put(key, hit)
     body, headers = hit
     return Response(body, media_type="application/json", headers=dict(headers))
@@ -93,9 +103,8 @@ def cached_json(request: Request, produce: Callable[[], tuple[Any, dict[str, str
 # --- Parameters shared by the paper list and its exports -------------------------------------
 
 
-def paper_query(
+async def paper_query(
     request: Request,
-    conn: ConnDep,
     category: Annotated[
         list[str] | None,
         Query(
@@ -165,7 +174,7 @@ def paper_query(
     (``expression=implicit``) and unknown names are handled by one grammar."""
     return queries.parse_paper_query(
         list(request.query_params.multi_items()),
-        dimensions=set(queries.dimension_ids(conn=conn)),
+        dimensions=set(queries.engine_dimension_ids(engine=request.app.state.engine)),
     )
 
 
@@ -239,13 +248,13 @@ until it is null. **Facets** (`_facet=`) return every value with `count` and a `
 """
     ),
 )
-def papers(request: Request, conn: ConnDep, query: PaperQueryDep) -> Response:
-    def produce() -> tuple[Any, dict[str, str]]:
+async def papers(request: Request, query: PaperQueryDep) -> Response:
+    def produce(conn: Connection) -> tuple[Any, dict[str, str]]:
         result = queries.list_papers(conn=conn, query=query, base_path=f"{API}/papers")
         link = result["next_url"] and f'<{_absolute(request, result["next_url"])}>; rel="next"'
         return result, {"Link": link} if link else {}
 
-    return cached_json(request, produce)
+    return await cached_json(request, produce)
 
 
 def _absolute(request: Request, url: str) -> str:
@@ -336,9 +345,8 @@ def _alias(conn: Connection, ref: str, suffix: str) -> RedirectResponse:
     tags=["search"],
     response_model=m.SearchResult,
 )
-def search(
+async def search(
     request: Request,
-    conn: ConnDep,
     q: Annotated[
         str,
         Query(
@@ -352,7 +360,9 @@ def search(
     """Papers and categories (and dimensions) matching `q`, each list ranked by bm25. Titles,
     names and snippets are lists of `{text, hit}` segments, so clients escape the text and
     mark the hits themselves; no HTML comes from the server."""
-    return cached_json(request, lambda: (queries.search(conn=conn, q=q, limit=limit), {}))
+    return await cached_json(
+        request, lambda conn: (queries.search(conn=conn, q=q, limit=limit), {})
+    )
 
 
 # --- Graph ---------------------------------------------------------------------------------
