@@ -190,7 +190,8 @@ def _write(taxonomy: Taxonomy, path: Path, progress: Progress | None) -> dict[st
         step("papers")
         _insert(conn, "paper_category", placements)
         _insert(conn, "relation", relations)
-        # Each search row takes its paper's rowid: app.dialect_sqlite joins matches on rowids.
+        # Each search row takes its paper's rowid: app.dialect_sqlite joins matches on rowids
+        # and breaks rank ties by rowid (papers go in in id order, so rowid order is id order).
         rowids = dict(conn.execute("SELECT id, rowid FROM paper").fetchall())
         conn.executemany(
             "INSERT INTO paper_fts (rowid, paper_id, title, authors, summary, categories, venue) "

@@ -218,6 +218,15 @@ def paper_rank_subquery() -> str:
     )
 
 
+def paper_rank_page_subquery() -> str:
+    """``SELECT page_id, page_rank``: one page (``:limit``, ``:offset``) of the papers matching
+    ``:fts_match``, best first, ties by id."""
+    return (
+        f"SELECT paper_id AS page_id, rank AS page_rank FROM ({paper_rank_subquery()}) r "
+        "ORDER BY rank, paper_id LIMIT :limit OFFSET :offset"
+    )
+
+
 def paper_search_statement() -> str:
     """Best papers for ``:fts_match`` (at most ``:limit``) with a highlighted title and a snippet
     of the best-matching column (summary, categories, authors, then the title)."""

@@ -132,6 +132,17 @@ def paper_rank_subquery() -> str:
     )
 
 
+def paper_rank_page_subquery() -> str:
+    """``SELECT page_id, page_rank``: one page (``:limit``, ``:offset``) of the papers matching
+    ``:fts_match``, best first, ties by id. The build inserts papers in id order, so rowid order
+    is id order and the papers table is read only for the page's rows."""
+    return (
+        f"SELECT fp.id AS page_id, fr.rank AS page_rank FROM (SELECT rowid, bm25(paper_fts, "
+        f"{_PAPER_WEIGHTS}) AS rank FROM paper_fts WHERE paper_fts MATCH :fts_match "
+        "ORDER BY rank, rowid LIMIT :limit OFFSET :offset) fr JOIN paper fp ON fp.rowid = fr.rowid"
+    )
+
+
 def paper_search_statement() -> str:
     """Best papers for ``:fts_match`` (at most ``:limit``) with a highlighted title and a snippet
     of the best-matching column."""

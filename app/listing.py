@@ -377,11 +377,13 @@ def _count(conn: Connection, r: _Resolved) -> int:
     found = counts.get(key)
     if found is None:
         clauses, params = _where(r)
-        sql = (
-            f"SELECT COALESCE(SUM(p.n), 0) FROM paper_rollup p{_sql_where(clauses)}"
-            if _plain_only(r)
-            else f"SELECT COUNT(*) FROM paper p{_sql_where(clauses)}"
-        )
+        if _plain_only(r):
+            sql = f"SELECT COALESCE(SUM(p.n), 0) FROM paper_rollup p{_sql_where(clauses)}"
+        elif r.query.q is not None and len(clauses) == 1:
+            # Full text alone: count the index's matches (10x cheaper than joining papers).
+            sql = r.sql.paper_match_count_statement()
+        else:
+            sql = f"SELECT COUNT(*) FROM paper p{_sql_where(clauses)}"
         found = conn.execute(text(sql), params).scalar_one()
         counts.put(key, found)
     return found
@@ -513,12 +515,17 @@ def list_papers(*, conn: Connection, query: PaperQuery, base_path: str) -> dict[
     if ranked:
         # Rank every match but read only the page's rows: sorting p.* for all matches would
         # load each wide row (summary included) just to throw most of them away.
-        sql = (
-            "SELECT p.*, lower(p.title) AS title_key FROM paper p JOIN "
-            f"(SELECT p.id AS page_id, r.rank AS page_rank FROM {source}"
+        # Full text alone: the dialect picks the page straight from the search index.
+        ranks = (
+            r.sql.paper_rank_page_subquery()
+            if not page_clauses
+            else f"SELECT p.id AS page_id, r.rank AS page_rank FROM {source}"
             f"{_sql_where(page_clauses)} ORDER BY r.rank ASC, p.id ASC "
-            "LIMIT :limit OFFSET :offset) k ON k.page_id = p.id "
-            "ORDER BY k.page_rank ASC, p.id ASC"
+            "LIMIT :limit OFFSET :offset"
+        )
+        sql = (
+            f"SELECT p.*, lower(p.title) AS title_key FROM paper p JOIN ({ranks}) k "
+            "ON k.page_id = p.id ORDER BY k.page_rank ASC, p.id ASC"
         )
     else:
         sql = (
