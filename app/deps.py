@@ -11,6 +11,7 @@ from fastapi.templating import Jinja2Templates
 from sqlalchemy import Connection
 
 from app.config import Settings
+from app.graph import build_graph
 
 
 def get_conn(request: Request) -> Iterator[Connection]:
@@ -19,11 +20,14 @@ def get_conn(request: Request) -> Iterator[Connection]:
 
 
 def get_graph(request: Request) -> nx.MultiDiGraph:
-    """The graph built at start-up; waits for it if the background build is still running."""
+    """The graph of the database, built once by the first request that needs it (sync, so it
+    runs in the thread pool; concurrent first requests wait for the one building it)."""
     state = request.app.state
-    state.graph_ready.wait()
     if state.graph is None:
-        raise RuntimeError("the graph could not be built from the database (see the log)")
+        with state.graph_lock:
+            if state.graph is None:
+                with state.engine.connect() as conn:
+                    state.graph = build_graph(conn)
     return state.graph
 
 
