@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import networkx as nx
 from fastapi import Depends, Request
 from fastapi.templating import Jinja2Templates
 from sqlalchemy import Connection
 
 from app.config import Settings
 from app.graph import build_graph
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 
 def get_conn(request: Request) -> Iterator[Connection]:
@@ -40,6 +42,7 @@ def get_templates(request: Request) -> Jinja2Templates:
 
 
 ConnDep = Annotated[Connection, Depends(get_conn)]
-GraphDep = Annotated[nx.MultiDiGraph, Depends(get_graph)]
+# A string: networkx is imported with the first graph (app.graph.build_graph), not at start-up.
+GraphDep = Annotated["nx.MultiDiGraph", Depends(get_graph)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 TemplatesDep = Annotated[Jinja2Templates, Depends(get_templates)]

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import io
 from collections import deque
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import networkx as nx
 from sqlalchemy import Connection, text
 
 from app.errors import ApiError
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 EDGE_KINDS = (
     "contains",
@@ -30,6 +32,8 @@ MAX_DEPTH = 10
 
 
 def build_graph(conn: Connection) -> nx.MultiDiGraph:
+    import networkx as nx  # imported on first use: ~65 ms the server's start-up does not need
+
     graph = nx.MultiDiGraph()
     for row in conn.execute(text("SELECT id, name FROM dimension ORDER BY ord")):
         graph.add_node(f"dimension:{row.id}", kind="dimension", id=row.id, label=row.name)
@@ -220,6 +224,8 @@ def graph_path(
     """A shortest path between two nodes (bare ids or ``kind:id``) over the kept edge kinds,
     ignoring direction. ``found`` is false (and the lists empty) when they are not connected;
     unknown ids are a 404."""
+    import networkx as nx  # loaded by build_graph already; a dict lookup here
+
     kinds = set(check_edge_kinds(edges))
     start = resolve_node(graph, source, param="from")
     end = resolve_node(graph, target, param="to")
@@ -250,6 +256,8 @@ def graph_path(
 
 def graphml(graph: nx.MultiDiGraph) -> str:
     """The whole graph as GraphML (Gephi, yEd, Cytoscape desktop read it)."""
+    import networkx as nx
+
     buffer = io.BytesIO()
     nx.write_graphml(graph, buffer, encoding="utf-8")
     return buffer.getvalue().decode("utf-8")

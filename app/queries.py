@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import networkx as nx
 from sqlalchemy import Connection, text
 
 from app import bibtex, dialect
@@ -27,6 +26,9 @@ from app.listing import (
     paper_row,
     parse_paper_query,
 )
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 __all__ = [
     "PaperQuery",
