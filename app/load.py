@@ -206,7 +206,9 @@ def _read(
         )
         return None
     src = SourceFile(path, parsed)
-    for loc, text in find_placeholders(parsed.data):
+    # Only files whose text holds the marker can have one: skip the walk for the rest.
+    found = find_placeholders(parsed.data) if PLACEHOLDER.encode() in raw else []
+    for loc, text in found:
         src.placeholders.append(loc)
         problems.append(
             Problem(path, parsed.line_of(loc), dotted(loc), f"fill in the placeholder: {text}")
