@@ -21,15 +21,17 @@ def get_conn(request: Request) -> Iterator[Connection]:
         yield conn
 
 
-def get_graph(request: Request) -> nx.MultiDiGraph:
+def get_graph(request: Request, conn: Annotated[Connection, Depends(get_conn)]) -> nx.MultiDiGraph:
     """The graph of the database, built once by the first request that needs it (sync, so it
-    runs in the thread pool; concurrent first requests wait for the one building it)."""
+    runs in the thread pool; concurrent first requests wait for the one building it).
+
+    It is built on the request's own connection: taking a second one from the pool while every
+    waiting request holds one deadlocked the pool under load (40 concurrent paper pages)."""
     state = request.app.state
     if state.graph is None:
         with state.graph_lock:
             if state.graph is None:
-                with state.engine.connect() as conn:
-                    state.graph = build_graph(conn)
+                state.graph = build_graph(conn)
     return state.graph
 
 
