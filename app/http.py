@@ -1,19 +1,25 @@
-"""HTTP behaviour of the JSON API that is not any one route's business: validators and caching,
-CORS, HEAD; and the offline API reference pages (/docs, /redoc) served from ``static/vendor``.
+"""HTTP behaviour that is not any one route's business: validators and caching, CORS and HEAD
+for the JSON API; the cache of whole HTML pages; and the offline API reference pages (/docs,
+/redoc) served from ``static/vendor``.
 
-The database is read-only and rebuilt only between runs, so every ``/api/`` response is a pure
-function of (data version, app version): that pair is the strong ETag, and a matching
-``If-None-Match`` gets a ``304`` without running the handler at all.
+The database is read-only and rebuilt only between runs, so every ``/api/`` response and every
+page is a pure function of (data version, app version): that pair is the strong ETag, and a
+matching ``If-None-Match`` gets a ``304`` without running the handler at all.
 """
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse
+from fastapi.routing import APIRoute
 from sqlalchemy import text
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app import __version__
+from app.cache import LRU
 
 API_PREFIX = "/api/"
 CACHE_OK = b"public, max-age=300"
@@ -118,6 +124,58 @@ def _etag(scope: Scope) -> str | None:
 async def _send_empty(send: Send, status: int, headers: list[tuple[bytes, bytes]]) -> None:
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": b""})
+
+
+# --- Whole HTML pages, cached -----------------------------------------------------------------
+# A page GET is a pure function of its URL while the app runs (no page varies on a header; only
+# error pages do, on Accept, and errors are never kept), so a 200's HTML is kept as bytes and
+# served again without opening a connection, querying or rendering.
+
+PAGE_CACHE_ENTRIES = 256
+PAGE_CACHE_BYTES = 32 * 2**20
+_DEBUG = "http.response.debug"  # tests ask for the template and context: those must render
+
+Handler = Callable[[Request], Coroutine[Any, Any, Response]]
+
+
+def _page_cache(request: Request) -> LRU:
+    state = request.app.state
+    cache = getattr(state, "page_cache", None)
+    if cache is None:
+        cache = state.page_cache = LRU(entries=PAGE_CACHE_ENTRIES, max_bytes=PAGE_CACHE_BYTES)
+    return cache
+
+
+async def cached_page(request: Request, handler: Handler) -> Response:
+    """``handler``'s page from the cache when this URL was rendered before; ``304`` when the
+    client already holds it (``If-None-Match``)."""
+    etag = _etag(request.scope)
+    if request.method != "GET" or etag is None or _DEBUG in request.scope.get("extensions", {}):
+        return await handler(request)
+    if _matches(request.headers.get("if-none-match", ""), etag):
+        return Response(status_code=304, headers={"etag": etag})
+    cache = _page_cache(request)
+    key = (etag, str(request.base_url), request.url.path, request.url.query)
+    body = cache.get(key)
+    if body is None:
+        response = await handler(request)
+        if response.status_code != 200 or not isinstance(response, HTMLResponse):
+            return response  # redirects (and anything unusual) are not kept
+        body = bytes(response.body)
+        cache.put(key, body)
+    return HTMLResponse(body, headers={"etag": etag})
+
+
+class CachedPageRoute(APIRoute):
+    """The route class of the HTML page routers: every GET goes through :func:`cached_page`."""
+
+    def get_route_handler(self) -> Handler:
+        handler = super().get_route_handler()
+
+        async def route_handler(request: Request) -> Response:
+            return await cached_page(request, handler)
+
+        return route_handler
 
 
 # --- /docs and /redoc, with no internet -----------------------------------------------------

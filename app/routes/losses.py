@@ -14,13 +14,14 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from app.deps import TemplatesDep
 from app.errors import ApiError
+from app.http import CachedPageRoute
 from app.losses import forms, views
 from app.losses.compute import compute
 from app.losses.registry import get_spec
 from app.losses.registry_pairwise import PAIRS
 
 api_router = APIRouter(prefix="/api/v1/losses", tags=["losses"])
-page_router = APIRouter(include_in_schema=False)
+page_router = APIRouter(include_in_schema=False, route_class=CachedPageRoute)
 
 CURVE_QUERY = ("beta", "label_smoothing", "gamma", "tau", "center_rewards_coefficient", "cpo_alpha")
 

@@ -17,8 +17,9 @@ from app import present, queries
 from app.deps import ConnDep, GraphDep, TemplatesDep
 from app.errors import ApiError
 from app.graph import graph_elements
+from app.http import CachedPageRoute
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=CachedPageRoute)
 
 API = "/api/v1"
 TIMELINE_DEFAULT = "optimization"  # the survey's RL-based -> RL-free -> in-context shift
