@@ -27,7 +27,7 @@ from app import dialect
 from app.cache import LRU
 from app.errors import ApiError
 
-SORTS = ("year", "-year", "title", "relevance")
+SORTS = ("year", "-year", "-added", "title", "relevance")
 MAX_SIZE = 200
 DEFAULT_SIZE = 50
 STATUSES = ("preprint", "published")
@@ -394,6 +394,8 @@ def _count(conn: Connection, r: _Resolved) -> int:
 _ORDER = {
     "year": ("p.year ASC, p.id ASC", "(p.year > :k0 OR (p.year = :k0 AND p.id > :kid))"),
     "-year": ("p.year DESC, p.id ASC", "(p.year < :k0 OR (p.year = :k0 AND p.id > :kid))"),
+    # most recently added to the atlas first (provenance.added, an ISO date)
+    "-added": ("p.added DESC, p.id ASC", "(p.added < :k0 OR (p.added = :k0 AND p.id > :kid))"),
     "title": (
         "lower(p.title) ASC, p.id ASC",
         "(lower(p.title) > :k0 OR (lower(p.title) = :k0 AND p.id > :kid))",
@@ -541,7 +543,7 @@ def list_papers(*, conn: Connection, query: PaperQuery, base_path: str) -> dict[
         if sort == "relevance":
             next_token = encode_token({"s": sort, "o": offset + query.size})
         else:
-            key = last.title_key if sort == "title" else last.year
+            key = {"title": last.title_key, "-added": last.added}.get(sort, last.year)
             next_token = encode_token({"s": sort, "k": [key, last.id]})
     kept = [(k, v) for k, v in query.items if k != "_next"]
     papers = [paper_row(row) for row in rows]

@@ -263,7 +263,7 @@ def test_filters_are_listed_with_remove_urls(client):
 # --- Sorting and pages -----------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("sort", ["year", "-year", "title", "relevance"])
+@pytest.mark.parametrize("sort", ["year", "-year", "-added", "title", "relevance"])
 @pytest.mark.parametrize("size", [1, 3, 4, 11])
 def test_pages_cover_every_row_once(client, sort, size):
     query = "q=reward" if sort == "relevance" else "granularity=fine-grained"
@@ -297,6 +297,9 @@ def test_sort_orders(client):
         for r in client.get("/api/v1/papers?_sort=title&_size=200").json()["rows"]
     ]
     assert titles == sorted(titles)
+    # every fixture paper was added on the same day: the id breaks the tie
+    rows = client.get("/api/v1/papers?_sort=-added&_size=200").json()["rows"]
+    assert [r["id"] for r in rows] == sorted(r["id"] for r in rows)
 
 
 def test_relevance_is_default_with_q_and_ranks_title_hits_first(client):

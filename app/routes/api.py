@@ -152,7 +152,8 @@ async def paper_query(
         str | None,
         Query(
             alias="_sort",
-            description="`year`, `-year` (default), `title`, or `relevance` "
+            description="`year`, `-year` (default), `-added` (most recently added to the atlas "
+            "first), `title`, or `relevance` "
             "(default when `q` is given).",
             json_schema_extra={"enum": list(SORTS)},
         ),

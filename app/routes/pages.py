@@ -50,7 +50,7 @@ def _qs(pairs: list[tuple[str, str]]) -> str:
 
 @router.get("/", response_class=HTMLResponse, name="home")
 def home(request: Request, conn: ConnDep, templates: TemplatesDep):
-    recent_items = [("_sort", "-year"), ("_size", str(HOME_RECENT))]
+    recent_items = [("_sort", "-added"), ("_size", str(HOME_RECENT))]
     recent = queries.list_papers(
         conn=conn, query=queries.parse_paper_query(recent_items), base_path="/papers"
     )
