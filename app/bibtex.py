@@ -66,7 +66,7 @@ def bibtex_entry(paper: dict[str, Any]) -> str:
     kind = entry_type(paper)
     fields: list[tuple[str, str]] = [
         ("title", "{" + protect_case(paper["title"]) + "}"),
-        ("author", "{" + " and ".join(latex_escape(a) for a in paper["authors"]) + "}"),
+        ("author", "{" + " and ".join(_bib_author(a) for a in paper["authors"]) + "}"),
         ("year", "{" + str(paper["year"]) + "}"),
     ]
     venue = paper.get("venue")
@@ -86,6 +86,17 @@ def bibtex_entry(paper: dict[str, Any]) -> str:
     return f"@{kind}{{{paper['bibkey']},\n{body}\n}}\n"
 
 
+def is_organisation(author: str) -> bool:
+    """Group authors ("DeepSeek-AI", "Kimi Team") have no given and family name."""
+    return " " not in author.strip() or author.strip().endswith((" Team", " team"))
+
+
+def _bib_author(author: str) -> str:
+    # Braces keep BibTeX from splitting a group name into given and family names.
+    name = latex_escape(author)
+    return "{" + name + "}" if is_organisation(author) else name
+
+
 def bibtex(papers: list[dict[str, Any]]) -> str:
     """Several entries separated by blank lines."""
     return "\n".join(bibtex_entry(p) for p in papers)
@@ -95,7 +106,7 @@ def _name(author: str) -> dict[str, str]:
     # The data stores names in natural order; the family name is the last word, as in the
     # citation key. Particles ("van", "de") stay with the given name: rare here and harmless.
     parts = author.rsplit(" ", 1)
-    if len(parts) == 1:
+    if is_organisation(author):
         return {"literal": author}
     return {"family": parts[1], "given": parts[0]}
 
