@@ -53,6 +53,21 @@ def _start(settings: Settings) -> None:
     asyncio.run(run())
 
 
+def _break_database(tree: Path, db: Path, fault: str) -> None:
+    """Leave ``db`` missing, corrupt, empty, from another app version, or older than the data."""
+    if fault != "missing":
+        build(tree, db)
+    if fault == "corrupt":
+        _corrupt(db)
+    elif fault == "empty":
+        db.write_bytes(b"")
+    elif fault in ("stale", "stale-build"):
+        _stale_build(db)
+    elif fault == "stale-data":
+        path = tree / PAPER
+        path.write_text(path.read_text().replace("year: 2023", "year: 2024", 1))
+
+
 @pytest.mark.parametrize(
     ("fault", "error", "words"),
     [
@@ -64,14 +79,7 @@ def _start(settings: Settings) -> None:
 )
 def test_app_refuses_an_unusable_database(tree, tmp_path, fault, error, words) -> None:
     db = tmp_path / "atlas.db"
-    if fault != "missing":
-        build(tree, db)
-    if fault == "corrupt":
-        _corrupt(db)
-    elif fault == "empty":
-        db.write_bytes(b"")
-    elif fault == "stale":
-        _stale_build(db)
+    _break_database(tree, db, fault)
     with pytest.raises(error, match=words):
         _start(Settings(data_dir=tree, db=db))
 
@@ -141,17 +149,7 @@ def _stop(process: subprocess.Popen) -> str:
 @pytest.mark.parametrize("fault", ["missing", "corrupt", "empty", "stale-data", "stale-build"])
 def test_serve_rebuilds_a_missing_corrupt_or_stale_database(tree, tmp_path, fault) -> None:
     db = tmp_path / "atlas.db"
-    if fault != "missing":
-        build(tree, db)
-    if fault == "corrupt":
-        _corrupt(db)
-    elif fault == "empty":
-        db.write_bytes(b"")
-    elif fault == "stale-build":
-        _stale_build(db)
-    elif fault == "stale-data":
-        path = tree / PAPER
-        path.write_text(path.read_text().replace("year: 2023", "year: 2024", 1))
+    _break_database(tree, db, fault)
     before = current_version(db)
     process, meta = _serve(tree, db)
     output = _stop(process)
