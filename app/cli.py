@@ -55,7 +55,7 @@ def validate(
 
       reward-atlas validate data/taxonomy --format github
     """
-    from app.load import load_taxonomy
+    from app.contract.validate import load_taxonomy
 
     settings = _settings(data_dir)
     taxonomy, problems = load_taxonomy(settings.data_dir)
@@ -90,13 +90,16 @@ def build(
 
       reward-atlas build data/taxonomy --db /tmp/atlas.db --force
     """
-    from app.build import build as run_build
-    from app.load import ValidationFailed
+    from app.build.build import build as run_build
+    from app.contract.validate import ValidationFailed
 
     settings = _settings(data_dir, db)
     try:
         result = run_build(
-            settings.data_dir, settings.db, force=force, progress=_progress_printer(),
+            settings.data_dir,
+            settings.db,
+            force=force,
+            progress=_progress_printer(),
             database_url=settings.postgres_url,
         )
     except ValidationFailed as exc:
@@ -143,15 +146,15 @@ def serve(
 
     import uvicorn
 
-    from app import dbversion
+    from app.store import version as dbversion
 
     settings = _settings(data_dir, db, host=host, port=port)
     # The common case, an unchanged tree, needs only a hash: skip importing the loader and build.
     if not settings.postgres_url and dbversion.is_current(settings.data_dir, settings.db):
         typer.echo(f"database up-to-date: {settings.db}")
     else:
-        from app.build import build as run_build
-        from app.load import ValidationFailed
+        from app.build.build import build as run_build
+        from app.contract.validate import ValidationFailed
 
         try:
             result = run_build(settings.data_dir, settings.db, database_url=settings.postgres_url)
@@ -188,7 +191,7 @@ def schema(
 
       reward-atlas schema --check
     """
-    from app.schema import json_schemas, write_json_schemas
+    from app.contract.schema import json_schemas, write_json_schemas
 
     folder = out or _settings().data_dir / "schema"
     if check:
@@ -215,8 +218,8 @@ def stats(data_dir: DataDirArg = None) -> None:
 
       reward-atlas stats
     """
-    from app.load import load_taxonomy
-    from app.stats import render_stats
+    from app.contract.validate import load_taxonomy
+    from app.contrib.stats import render_stats
 
     taxonomy, problems = load_taxonomy(_settings(data_dir).data_dir)
     if problems or taxonomy is None:
@@ -251,7 +254,7 @@ def new_paper(
         --title "Direct Preference Optimization: Your Language Model is Secretly a Reward Model"
         --author "Rafael Rafailov" --author "Archit Sharma" --id rafailov2023-dpo
     """
-    from app.newpaper import NewPaperError, create_paper
+    from app.contrib.newpaper import NewPaperError, create_paper
 
     try:
         created = create_paper(
@@ -286,7 +289,7 @@ def fmt(
 
       reward-atlas fmt --check data/taxonomy
     """
-    from app.fmt import format_tree
+    from app.contrib.canonical import format_tree
 
     report = format_tree(_settings(data_dir).data_dir, write=not check)
     base = Path.cwd()
@@ -322,7 +325,7 @@ def diff(
 
       reward-atlas diff HEAD~3 data/taxonomy >> "$GITHUB_STEP_SUMMARY"
     """
-    from app.datadiff import DiffError, diff_markdown
+    from app.contrib.datadiff import DiffError, diff_markdown
 
     try:
         typer.echo(diff_markdown(_settings(data_dir).data_dir, base_ref), nl=False)

@@ -19,13 +19,16 @@ from sqlalchemy import Engine
 from starlette.datastructures import URL
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from app import __version__, dialect
+from app import __version__
 from app.config import Settings
-from app.dbversion import BUILD_VERSION, current_version
-from app.errors import ApiError, error_body
-from app.http import ApiHttpMiddleware, docs_router
-from app.routes import api, losses, pages
-from app.security import SecurityMiddleware
+from app.store import dialect
+from app.store.version import BUILD_VERSION, current_version
+from app.web.api import routes as api
+from app.web.errors import ApiError, error_body
+from app.web.http import ApiHttpMiddleware, docs_router
+from app.web.lab import routes as losses
+from app.web.pages import routes as pages
+from app.web.security import SecurityMiddleware
 
 
 class DatabaseUnusable(RuntimeError):
@@ -87,7 +90,7 @@ def _open_database(app: FastAPI, settings: Settings) -> None:
 def _serve(app: FastAPI, engine: Engine) -> None:
     app.state.engine = engine
     # The graph (~0.5 s of CPU at 10k papers, ~10 ms on the real data) is built by the first
-    # request that needs it (app.deps.get_graph), not at start-up: built in a background
+    # request that needs it (app.web.deps.get_graph), not at start-up: built in a background
     # thread it held the GIL against the first second of requests (3-facet list at 10k papers:
     # half the throughput, 3x the p95).
     app.state.graph = None
@@ -171,8 +174,7 @@ def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError):
         details = [
-            {"field": ".".join(str(p) for p in e["loc"]), "message": e["msg"]}
-            for e in exc.errors()
+            {"field": ".".join(str(p) for p in e["loc"]), "message": e["msg"]} for e in exc.errors()
         ]
         if _wants_html(request):
             return pages.error_page(request, 422, "The request is not valid.")
@@ -186,7 +188,8 @@ def _install_error_handlers(app: FastAPI) -> None:
         if _wants_html(request):
             return pages.error_page(request, exc.status_code, message)
         return JSONResponse(
-            error_body(exc.status_code, message), status_code=exc.status_code,
+            error_body(exc.status_code, message),
+            status_code=exc.status_code,
             headers=getattr(exc, "headers", None),
         )
 

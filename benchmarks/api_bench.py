@@ -37,7 +37,7 @@ import psutil
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from app.build import build  # noqa: E402
+from app.build.build import build  # noqa: E402
 from benchmarks.generate import WORDS, generate  # noqa: E402
 
 BIN = Path(sys.executable).parent
@@ -66,12 +66,14 @@ def wait_until_up(url: str, proc: subprocess.Popen, timeout: float = 120) -> flo
 
 
 @contextmanager
-def server(cmd: list[str], ready_path: str, port: int, env: dict[str, str] | None = None
-           ) -> Iterator[tuple[str, float, psutil.Process]]:
+def server(
+    cmd: list[str], ready_path: str, port: int, env: dict[str, str] | None = None
+) -> Iterator[tuple[str, float, psutil.Process]]:
     """Start ``cmd``, yield (base url, seconds until ``ready_path`` answered, process)."""
     started = time.perf_counter()
-    proc = subprocess.Popen(cmd, env={**os.environ, **(env or {})},
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        cmd, env={**os.environ, **(env or {})}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         wait_until_up(base + ready_path, proc)
@@ -139,8 +141,10 @@ def scenarios(n: int, seed: int = 0) -> dict[str, tuple[Callable[[int], tuple[st
     def fulltext(i: int) -> tuple[str, str]:
         a, b = word_pairs[i % len(word_pairs)]
         size = 10 + (i // len(word_pairs)) % 40
-        return (f"/api/v1/papers?q={a}+{b}&_size={size}",
-                f"/{DB_NAME}/paper_fts.json?_search={a}+{b}&_size={size}")
+        return (
+            f"/api/v1/papers?q={a}+{b}&_size={size}",
+            f"/{DB_NAME}/paper_fts.json?_search={a}+{b}&_size={size}",
+        )
 
     def filtered(i: int) -> tuple[str, str]:
         qs = f"year__gte={2015 + i % 10}&status=published&_size={10 + (i // 10) % 40}"
@@ -168,16 +172,22 @@ def run_load(ours: str, theirs: str, requests: int, concurrency: int) -> list[tu
 
 
 def print_load(rows: list[tuple], requests: int, concurrency: int) -> None:
-    print(f"\nLoad: {requests} requests per row, {concurrency} in flight, one client process, "
-          "loopback; ms = latency per request")
-    head = (f"{'scenario':14} {'mode':5} {'ours r/s':>9} {'DS r/s':>8} {'r/s ratio':>9} "
-            f"{'ours med':>9} {'DS med':>8} {'ours p95':>9} {'DS p95':>8} {'p95 ratio':>9}")
+    print(
+        f"\nLoad: {requests} requests per row, {concurrency} in flight, one client process, "
+        "loopback; ms = latency per request"
+    )
+    head = (
+        f"{'scenario':14} {'mode':5} {'ours r/s':>9} {'DS r/s':>8} {'r/s ratio':>9} "
+        f"{'ours med':>9} {'DS med':>8} {'ours p95':>9} {'DS p95':>8} {'p95 ratio':>9}"
+    )
     print(head)
     print("-" * len(head))
     for name, mode, a, b in rows:
-        print(f"{name:14} {mode:5} {a['rps']:9.0f} {b['rps']:8.0f} {a['rps'] / b['rps']:9.2f} "
-              f"{a['median']:9.1f} {b['median']:8.1f} {a['p95']:9.1f} {b['p95']:8.1f} "
-              f"{a['p95'] / b['p95']:9.2f}")
+        print(
+            f"{name:14} {mode:5} {a['rps']:9.0f} {b['rps']:8.0f} {a['rps'] / b['rps']:9.2f} "
+            f"{a['median']:9.1f} {b['median']:8.1f} {a['p95']:9.1f} {b['p95']:8.1f} "
+            f"{a['p95'] / b['p95']:9.2f}"
+        )
 
 
 def per_call(fn: Callable[[], object], repeat: int = 5, budget: float = 0.2) -> float:
@@ -213,8 +223,9 @@ def loss_rows(base: str, pairs: int) -> list[tuple[str, float]] | None:
         print(f"\n(loss rows skipped: {exc})")
         return None
     arrays = loss_bench.make_pairs(pairs)
-    body = json.dumps({"inputs": {k: v.tolist() for k, v in arrays.items()},
-                       "params": {"beta": loss_bench.BETA}}).encode()
+    body = json.dumps(
+        {"inputs": {k: v.tolist() for k, v in arrays.items()}, "params": {"beta": loss_bench.BETA}}
+    ).encode()
     client = httpx.Client(base_url=base, timeout=60)
     headers = {"content-type": "application/json"}
 
@@ -233,9 +244,11 @@ def loss_rows(base: str, pairs: int) -> list[tuple[str, float]] | None:
     parse = per_call(post_bare_json)
     http = per_call(post)
     client.close()
-    return [("bare numpy (arrays in memory)", bare),
-            ("json.loads(body) + numpy (no server)", parse),
-            ("POST /api/v1/losses/dpo over loopback", http)]
+    return [
+        ("bare numpy (arrays in memory)", bare),
+        ("json.loads(body) + numpy (no server)", parse),
+        ("POST /api/v1/losses/dpo over loopback", http),
+    ]
 
 
 # --- Main ---------------------------------------------------------------------------------
@@ -256,30 +269,64 @@ def main() -> None:
         db = work / f"{DB_NAME}.db"
         t0 = time.perf_counter()
         result = build(tree, db)
-        print(f"tree {tree}: {result.counts.get('papers')} papers, built in "
-              f"{time.perf_counter() - t0:.1f} s -> {db}")
+        print(
+            f"tree {tree}: {result.counts.get('papers')} papers, built in "
+            f"{time.perf_counter() - t0:.1f} s -> {db}"
+        )
         env = {"REWARD_ATLAS_DATA_DIR": str(tree), "REWARD_ATLAS_DB": str(db)}
 
         # Start-up: `reward-atlas serve` on an up-to-date database (checks the data is unchanged,
         # then starts), and the app alone under uvicorn.
         startup = []
         port = free_port()
-        serve = [str(BIN / "reward-atlas"), "serve", str(tree), "--db", str(db),
-                 "--port", str(port)]
+        serve = [
+            str(BIN / "reward-atlas"),
+            "serve",
+            str(tree),
+            "--db",
+            str(db),
+            "--port",
+            str(port),
+        ]
         with server(serve, "/api/v1/meta", port, env) as (_, seconds, proc):
             startup.append(("reward-atlas serve (up-to-date db)", seconds, rss_mb(proc)))
 
         port = free_port()
-        ours_cmd = [str(BIN / "python"), "-m", "uvicorn", "app.main:app_from_env", "--factory",
-                    "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning",
-                    "--workers", str(args.workers)]
+        ours_cmd = [
+            str(BIN / "python"),
+            "-m",
+            "uvicorn",
+            "app.main:app_from_env",
+            "--factory",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+            "--workers",
+            str(args.workers),
+        ]
         ds_port = free_port()
         # --immutable: Datasette's fastest mode for a file that never changes (as ours); no
         # facet suggestions, which we do not compute either.
-        ds_cmd = [str(BIN / "datasette"), "serve", "--immutable", str(db), "-h", "127.0.0.1",
-                  "-p", str(ds_port), "--setting", "suggest_facets", "off"]
-        with server(ours_cmd, "/api/v1/meta", port, env) as (ours, ours_s, ours_proc), \
-                server(ds_cmd, f"/{DB_NAME}.json", ds_port) as (theirs, ds_s, ds_proc):
+        ds_cmd = [
+            str(BIN / "datasette"),
+            "serve",
+            "--immutable",
+            str(db),
+            "-h",
+            "127.0.0.1",
+            "-p",
+            str(ds_port),
+            "--setting",
+            "suggest_facets",
+            "off",
+        ]
+        with (
+            server(ours_cmd, "/api/v1/meta", port, env) as (ours, ours_s, ours_proc),
+            server(ds_cmd, f"/{DB_NAME}.json", ds_port) as (theirs, ds_s, ds_proc),
+        ):
             rows = run_load(ours, theirs, args.requests, args.concurrency)
             startup.append((f"uvicorn app ({args.workers} worker)", ours_s, rss_mb(ours_proc)))
             startup.append(("datasette serve --immutable", ds_s, rss_mb(ds_proc)))

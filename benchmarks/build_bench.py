@@ -17,8 +17,8 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from app.build import build  # noqa: E402
-from app.load import data_files, load_taxonomy  # noqa: E402
+from app.build.build import build  # noqa: E402
+from app.contract.validate import data_files, load_taxonomy  # noqa: E402
 from benchmarks.generate import REAL, generate  # noqa: E402
 
 
@@ -48,8 +48,10 @@ def measure(tree: Path, work: Path) -> tuple[int, float, float, float]:
 
 def main() -> None:
     sizes = [int(a) for a in sys.argv[1:]] or [1_000, 10_000, 20_000]
-    print(f"{'tree':>12} {'files':>7} {'parse s':>8} {'validate s':>10} {'build s':>8} "
-          f"{'build/parse':>11} {'ms/paper':>9}")
+    print(
+        f"{'tree':>12} {'files':>7} {'parse s':>8} {'validate s':>10} {'build s':>8} "
+        f"{'build/parse':>11} {'ms/paper':>9}"
+    )
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         trees = [("real", REAL)] + [
@@ -57,8 +59,10 @@ def main() -> None:
         ]
         for label, tree in trees:
             files, floor, validate, full = measure(tree, work)
-            print(f"{label:>12} {files:>7} {floor:>8.2f} {validate:>10.2f} {full:>8.2f} "
-                  f"{full / floor:>11.2f} {1000 * full / files:>9.3f}")
+            print(
+                f"{label:>12} {files:>7} {floor:>8.2f} {validate:>10.2f} {full:>8.2f} "
+                f"{full / floor:>11.2f} {1000 * full / files:>9.3f}"
+            )
 
 
 if __name__ == "__main__":

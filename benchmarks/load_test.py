@@ -30,7 +30,7 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from app.build import build  # noqa: E402
+from app.build.build import build  # noqa: E402
 from app.losses.registry_pairwise import PAIRS  # noqa: E402
 
 LOOPBACK = "127.0.0.1"
@@ -161,7 +161,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(tmp) / "atlas.db"
         build(args.data, db)
-        from app.load import load_or_raise
+        from app.contract.validate import load_or_raise
 
         taxonomy = load_or_raise(args.data)
         paper_ids = [p.id for p in taxonomy.papers]

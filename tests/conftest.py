@@ -19,7 +19,7 @@ import httpx
 import pytest
 import uvicorn
 
-from app.build import build
+from app.build.build import build
 from app.config import Settings
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -33,8 +33,10 @@ BOTH_ENGINES = ("test_api_", "test_app")
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     module = metafunc.module.__name__.rsplit(".", 1)[-1]
-    if TEST_DATABASE_URL and "db_engine" in metafunc.fixturenames and module.startswith(
-        BOTH_ENGINES
+    if (
+        TEST_DATABASE_URL
+        and "db_engine" in metafunc.fixturenames
+        and module.startswith(BOTH_ENGINES)
     ):
         metafunc.parametrize("db_engine", ["sqlite", "postgres"], indirect=True, scope="session")
 
@@ -87,7 +89,10 @@ class LiveServer:
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         config = uvicorn.Config(
-            create_app(settings), host="127.0.0.1", port=self.port, log_level="warning",
+            create_app(settings),
+            host="127.0.0.1",
+            port=self.port,
+            log_level="warning",
             lifespan="on",
         )
         self.server = uvicorn.Server(config)

@@ -12,7 +12,7 @@ import networkx as nx
 import pytest
 from bibtexparser.bparser import BibTexParser
 
-from app.bibtex import bibtex_entry, csl_item, latex_escape, protect_case
+from app.query.bibtex import bibtex_entry, csl_item, latex_escape, protect_case
 
 
 def _parse_bib(text: str):
@@ -164,9 +164,17 @@ def test_graphml_reads_back(client):
 
 def test_group_authors_are_braced_in_bibtex_and_literal_in_csl():
     paper = {
-        "id": "x", "bibkey": "deepseekai2025deepseekr1", "title": "A title", "year": 2025,
-        "authors": ["DeepSeek-AI", "Kimi Team", "Daya Guo"], "venue": None, "status": "preprint",
-        "arxiv": "2501.12948", "doi": None, "url": None, "kind": "model",
+        "id": "x",
+        "bibkey": "deepseekai2025deepseekr1",
+        "title": "A title",
+        "year": 2025,
+        "authors": ["DeepSeek-AI", "Kimi Team", "Daya Guo"],
+        "venue": None,
+        "status": "preprint",
+        "arxiv": "2501.12948",
+        "doi": None,
+        "url": None,
+        "kind": "model",
     }
     entry = _parse_bib(bibtex_entry(paper))[0]
     assert entry["author"] == "{DeepSeek-AI} and {Kimi Team} and Daya Guo"

@@ -16,7 +16,10 @@ from app.main import create_app
 def test_meta_reports_counts_and_version(client):
     body = client.get("/api/v1/meta").json()
     assert body["counts"] == {
-        "dimensions": 9, "categories": 49, "papers": 11, "relations": 10,
+        "dimensions": 9,
+        "categories": 49,
+        "papers": 11,
+        "relations": 10,
         "placements": body["counts"]["placements"],
     }
     assert body["counts"]["placements"] > 11

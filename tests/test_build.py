@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from app.build import build, citation_key, current_version
-from app.load import ValidationFailed
+from app.build.build import build, citation_key, current_version
+from app.contract.validate import ValidationFailed
 from tests.conftest import BAD, GOOD
 
 
@@ -39,9 +39,7 @@ def test_build_writes_tables_counts_and_fts(tree: Path, tmp_path: Path):
     ).fetchone()[0]
     assert implicit == 4
     # roll-up: token-level's parent chain is counted for papers placed at token-level
-    row = conn.execute(
-        "SELECT path, depth FROM category WHERE id = 'token-level'"
-    ).fetchone()
+    row = conn.execute("SELECT path, depth FROM category WHERE id = 'token-level'").fetchone()
     assert row == ("fine-grained/response-vs-token/token-level", 2)
     hits = conn.execute(
         "SELECT paper_id FROM paper_fts WHERE paper_fts MATCH 'secretly'"
@@ -107,12 +105,15 @@ def test_interrupted_build_leaves_previous_database_usable(tree: Path, tmp_path:
     digest = _sha(db)
     big = tmp_path / "big"
     subprocess.run(
-        [sys.executable, "benchmarks/generate.py", "3000", "--out", str(big)], check=True,
-        capture_output=True, cwd=Path(__file__).resolve().parent.parent,
+        [sys.executable, "benchmarks/generate.py", "3000", "--out", str(big)],
+        check=True,
+        capture_output=True,
+        cwd=Path(__file__).resolve().parent.parent,
     )
     proc = subprocess.Popen(
         [sys.executable, "-m", "app.cli", "build", str(big), "--db", str(db), "--force"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     # wait until the build is writing its temporary database, then kill it there
     deadline = time.monotonic() + 60
@@ -131,7 +132,7 @@ def test_interrupted_build_leaves_previous_database_usable(tree: Path, tmp_path:
 
 
 def test_citation_keys_follow_family_name_year_first_word(tree: Path, tmp_path: Path):
-    from app.load import load_or_raise
+    from app.contract.validate import load_or_raise
 
     papers = {p.id: p for p in load_or_raise(tree).papers}
     assert citation_key(papers["rafailov2023-dpo"]) == "rafailov2023direct"

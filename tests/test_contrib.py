@@ -15,18 +15,25 @@ import pytest
 from typer.testing import CliRunner
 
 from app.cli import cli
-from app.fmt import canonical_text
-from app.load import Problem, load_taxonomy
-from app.newpaper import NewPaperError, normalise_arxiv, paper_id
-from app.schema import json_schemas
+from app.contract.schema import json_schemas
+from app.contract.validate import Problem, load_taxonomy
+from app.contrib.canonical import canonical_text
+from app.contrib.newpaper import NewPaperError, normalise_arxiv, paper_id
 from tests.conftest import BAD, GOOD, REPO
 
 runner = CliRunner()
 
 ZIEGLER = [
-    "--arxiv", "1909.08593", "--year", "2019",
-    "--title", "Fine-Tuning Language Models from Human Preferences",
-    "--author", "Daniel M. Ziegler", "--author", "Nisan Stiennon",
+    "--arxiv",
+    "1909.08593",
+    "--year",
+    "2019",
+    "--title",
+    "Fine-Tuning Language Models from Human Preferences",
+    "--author",
+    "Daniel M. Ziegler",
+    "--author",
+    "Nisan Stiennon",
 ]
 ZIEGLER_ID = "ziegler2019-fine-tuning-language-models"
 
@@ -50,8 +57,16 @@ def _fill_todos(path: Path) -> None:
         key = line.strip().split(":", 1)[0]
         if "TODO" not in line:
             lines.append(line)
-        elif key in ("venue", "code", "format", "expression", "granularity", "formulation",
-                     "evaluation", "setting"):
+        elif key in (
+            "venue",
+            "code",
+            "format",
+            "expression",
+            "granularity",
+            "formulation",
+            "evaluation",
+            "setting",
+        ):
             continue
         elif key == "kind":
             lines.append("kind: method")
@@ -118,8 +133,18 @@ def test_new_paper_skeleton_is_already_canonical(tree: Path):
 
 def test_new_paper_refuses_a_known_arxiv_id_naming_the_file(tree: Path):
     before = sorted(p.name for p in (tree / "papers").iterdir())
-    result = run("new-paper", "--arxiv", "arXiv:2305.18290v3", "--title", "Some other title",
-                 "--year", "2023", "--author", "Rafael Rafailov", tree)
+    result = run(
+        "new-paper",
+        "--arxiv",
+        "arXiv:2305.18290v3",
+        "--title",
+        "Some other title",
+        "--year",
+        "2023",
+        "--author",
+        "Rafael Rafailov",
+        tree,
+    )
     assert result.exit_code == 1
     assert "arXiv id '2305.18290' is already in" in result.output
     assert "papers/rafailov2023-dpo.yaml:15" in result.output
@@ -127,16 +152,35 @@ def test_new_paper_refuses_a_known_arxiv_id_naming_the_file(tree: Path):
 
 
 def test_new_paper_refuses_a_known_normalised_title(tree: Path):
-    result = run("new-paper", "--arxiv", "2401.00001", "--year", "2023", "--author", "A Person",
-                 "--title", "direct preference optimization -- your language model is "
-                 "SECRETLY a reward model!", tree)
+    result = run(
+        "new-paper",
+        "--arxiv",
+        "2401.00001",
+        "--year",
+        "2023",
+        "--author",
+        "A Person",
+        "--title",
+        "direct preference optimization -- your language model is SECRETLY a reward model!",
+        tree,
+    )
     assert result.exit_code == 1
     assert "normalised title" in result.output and "rafailov2023-dpo.yaml:3" in result.output
 
 
 def test_new_paper_refuses_an_existing_id(tree: Path):
-    result = run("new-paper", "--arxiv", "2401.00001", "--year", "2023", "--title", "A new one",
-                 "--id", "rafailov2023-dpo", tree)
+    result = run(
+        "new-paper",
+        "--arxiv",
+        "2401.00001",
+        "--year",
+        "2023",
+        "--title",
+        "A new one",
+        "--id",
+        "rafailov2023-dpo",
+        tree,
+    )
     assert result.exit_code == 1
     assert "id 'rafailov2023-dpo' is already in" in result.output
 
@@ -149,13 +193,24 @@ def test_new_paper_needs_an_author_or_an_id(tree: Path):
 @pytest.mark.parametrize(
     ("author", "year", "title", "expected"),
     [
-        ("Daniel M. Ziegler", 2019, "Fine-Tuning Language Models from Human Preferences",
-         "ziegler2019-fine-tuning-language-models"),
-        ("Kawin Ethayarajh", 2024, "KTO: Model Alignment as Prospect Theoretic Optimization",
-         "ethayarajh2024-kto"),
-        ("Rafael Rafailov", 2023,
-         "Direct Preference Optimization: Your Language Model is Secretly a Reward Model",
-         "rafailov2023-direct-preference-optimization"),
+        (
+            "Daniel M. Ziegler",
+            2019,
+            "Fine-Tuning Language Models from Human Preferences",
+            "ziegler2019-fine-tuning-language-models",
+        ),
+        (
+            "Kawin Ethayarajh",
+            2024,
+            "KTO: Model Alignment as Prospect Theoretic Optimization",
+            "ethayarajh2024-kto",
+        ),
+        (
+            "Rafael Rafailov",
+            2023,
+            "Direct Preference Optimization: Your Language Model is Secretly a Reward Model",
+            "rafailov2023-direct-preference-optimization",
+        ),
         ("Hunter Lightman", 2023, "Let's Verify Step by Step", "lightman2023-lets-verify-step"),
         ("Rémi Munos", 2023, "A Theory of Everything", "munos2023-theory-of-everything"),
     ],
@@ -166,8 +221,12 @@ def test_paper_id_is_family_name_year_and_short_name(author, year, title, expect
 
 @pytest.mark.parametrize(
     ("given", "expected"),
-    [("2305.18290", "2305.18290"), ("arXiv:2305.18290v2", "2305.18290"),
-     ("https://arxiv.org/abs/2305.18290v1", "2305.18290"), ("hep-th/9901001", "hep-th/9901001")],
+    [
+        ("2305.18290", "2305.18290"),
+        ("arXiv:2305.18290v2", "2305.18290"),
+        ("https://arxiv.org/abs/2305.18290v1", "2305.18290"),
+        ("hep-th/9901001", "hep-th/9901001"),
+    ],
 )
 def test_arxiv_ids_are_normalised(given, expected):
     assert normalise_arxiv(given) == expected
@@ -212,9 +271,10 @@ def test_fmt_check_fails_on_a_reordered_file_and_changes_nothing(tree: Path):
     assert path.read_text() == reordered
 
     assert run("fmt", tree).exit_code == 0
-    assert path.read_text().splitlines()[1:3] == ["id: rafailov2023-dpo",
-                                                  "title: 'Direct Preference Optimization: Your "
-                                                  "Language Model is Secretly a Reward Model'"]
+    assert path.read_text().splitlines()[1:3] == [
+        "id: rafailov2023-dpo",
+        "title: 'Direct Preference Optimization: Your Language Model is Secretly a Reward Model'",
+    ]
     assert run("fmt", "--check", tree).exit_code == 0
 
 
@@ -303,8 +363,19 @@ def test_github_annotation_escapes_values():
 
 def _git(repo: Path, *args: str) -> None:
     subprocess.run(
-        ["git", "-c", "user.name=t", "-c", "user.email=t@example.org", "-c", "commit.gpgsign=false",
-         *args], cwd=repo, check=True, capture_output=True,
+        [
+            "git",
+            "-c",
+            "user.name=t",
+            "-c",
+            "user.email=t@example.org",
+            "-c",
+            "commit.gpgsign=false",
+            *args,
+        ],
+        cwd=repo,
+        check=True,
+        capture_output=True,
     )
 
 
@@ -324,16 +395,21 @@ def test_diff_reports_an_added_paper_and_a_moved_placement(repo: Path):
     assert run("new-paper", *ZIEGLER, data).exit_code == 0
     _fill_todos(data / "papers" / f"{ZIEGLER_ID}.yaml")
     dpo = data / "papers" / "rafailov2023-dpo.yaml"
-    dpo.write_text(dpo.read_text().replace("granularity: [response-level]",
-                                           "granularity: [token-level]"))
+    dpo.write_text(
+        dpo.read_text().replace("granularity: [response-level]", "granularity: [token-level]")
+    )
     result = run("diff", "main", data)
     assert result.exit_code == 0, result.output
     out = result.output
     assert out.startswith("## Data changes against `main`")
     assert "- **Papers:** 1 added, 0 removed, 0 with changed metadata" in out
     assert "### Papers added" in out
-    assert re.search(rf"^\| `{ZIEGLER_ID}` \| Fine-Tuning Language Models from Human "
-                     r"Preferences \| 2019 \| construction: data-driven;", out, re.MULTILINE)
+    assert re.search(
+        rf"^\| `{ZIEGLER_ID}` \| Fine-Tuning Language Models from Human "
+        r"Preferences \| 2019 \| construction: data-driven;",
+        out,
+        re.MULTILINE,
+    )
     assert "| `rafailov2023-dpo` | granularity | `token-level` | `response-level` |" in out
 
 
@@ -344,14 +420,18 @@ def test_diff_reports_relations_metadata_and_categories(repo: Path):
     text = text.replace("https://github.com/huggingface/trl\n", "https://example.org/kto\n")
     kto.write_text(text.replace("  - type: compares-with\n    target: rafailov2023-dpo\n", ""))
     dim = data / "dimensions" / "granularity.yaml"
-    dim.write_text(dim.read_text() + "  - id: sentence-level\n    name: Sentence level\n"
-                   "    parent: response-vs-token\n    description: >-\n      Per sentence.\n"
-                   "    provenance: [curated]\n")
+    dim.write_text(
+        dim.read_text() + "  - id: sentence-level\n    name: Sentence level\n"
+        "    parent: response-vs-token\n    description: >-\n      Per sentence.\n"
+        "    provenance: [curated]\n"
+    )
     (data / "papers" / "meng2024-simpo.yaml").unlink()
     out = run("diff", "main", data).output
     assert "| `ethayarajh2024-kto` | venue | ICML 2024 | ICML 2024 (oral) |" in out
-    assert ("| `ethayarajh2024-kto` | provenance.verified.source | "
-            "https://github.com/huggingface/trl | https://example.org/kto |") in out
+    assert (
+        "| `ethayarajh2024-kto` | provenance.verified.source | "
+        "https://github.com/huggingface/trl | https://example.org/kto |"
+    ) in out
     assert "| removed | `ethayarajh2024-kto` | compares-with | `rafailov2023-dpo` |" in out
     assert "| added | `granularity` | `sentence-level` | under `response-vs-token` |" in out
     assert "### Papers removed\n\n- `meng2024-simpo`" in out
@@ -413,16 +493,23 @@ def test_contributing_worked_example_runs(tmp_path: Path, name: str):
         "REWARD_ATLAS_DB": str(tmp_path / "atlas.db"),
     }
     done = subprocess.run(
-        ["bash", "-euo", "pipefail", "-c", EXAMPLES[name]], cwd=tmp_path, env=env,
-        capture_output=True, text=True, timeout=120,
+        ["bash", "-euo", "pipefail", "-c", EXAMPLES[name]],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert done.returncode == 0, done.stdout + done.stderr
     taxonomy, problems = load_taxonomy(data)
     assert problems == [] and taxonomy is not None
     assert run("fmt", "--check", data).exit_code == 0
-    changed = [p for p in data.rglob("*.yaml")
-               if not (GOOD / p.relative_to(data)).exists()
-               or (GOOD / p.relative_to(data)).read_bytes() != p.read_bytes()]
+    changed = [
+        p
+        for p in data.rglob("*.yaml")
+        if not (GOOD / p.relative_to(data)).exists()
+        or (GOOD / p.relative_to(data)).read_bytes() != p.read_bytes()
+    ]
     assert changed, "the example should change the data"
 
 
@@ -431,7 +518,7 @@ def test_contributing_worked_example_runs(tmp_path: Path, name: str):
 
 
 def test_data_version_changes_with_the_content(tree: Path, tmp_path: Path):
-    from app.build import build
+    from app.build.build import build
 
     first = build(tree, tmp_path / "a.db").data_version
     assert build(tree, tmp_path / "b.db").data_version == first  # same bytes, same version

@@ -19,7 +19,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from app.build import build, current_version
+from app.build.build import build, current_version
 from app.config import Settings
 from app.main import DatabaseCorrupt, DatabaseMissing, DatabaseStale, create_app
 from tests.conftest import GOOD, REPO, _free_port

@@ -11,9 +11,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from app.build import build
+from app.build.build import build
 from app.config import Settings
-from app.load import load_taxonomy
+from app.contract.validate import load_taxonomy
 from tests.conftest import FIXTURES, GOOD, LiveServer
 
 HOSTILE_OVERLAY = FIXTURES / "hostile"

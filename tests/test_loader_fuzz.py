@@ -20,7 +20,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from app.load import data_files, load_taxonomy
+from app.contract.validate import data_files, load_taxonomy
 
 GOOD = Path(__file__).parent / "fixtures" / "good"
 APP = Path(__file__).resolve().parents[1] / "app"

@@ -14,12 +14,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from app.errors import ApiError
 from app.losses.compute import compute
 from app.losses.pairwise import dpo, ipo
 from app.losses.reference_free import cpo, simpo
 from app.losses.registry import LOSSES
 from app.losses.spec import InputSpec, ParamSpec
+from app.web.errors import ApiError
 
 SETTINGS = settings(
     max_examples=60,

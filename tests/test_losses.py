@@ -14,13 +14,13 @@ import numpy as np
 import pytest
 import yaml
 
-from app.errors import ApiError
-from app.losses import forms
 from app.losses.compute import MAX_ELEMENTS, compute, curve
 from app.losses.curves import CURVES, margin_curve
-from app.losses.mathml import to_mathml
 from app.losses.registry import LOSSES, get_spec
-from app.losses.svg import Series, line_chart
+from app.web.errors import ApiError
+from app.web.lab import forms
+from app.web.lab.mathml import to_mathml
+from app.web.lab.svg import Series, line_chart
 
 REPO = Path(__file__).resolve().parent.parent
 PAPERS = REPO / "data" / "taxonomy" / "papers"
@@ -762,7 +762,7 @@ def test_registry_paper_ids_exist_with_the_same_arxiv_id():
 MODULES = [
     "app.losses._numeric", "app.losses.pairwise", "app.losses.reference_free",
     "app.losses.reward_model", "app.losses.unpaired", "app.losses.policy_gradient",
-    "app.losses.curves", "app.losses.compute", "app.losses.svg", "app.losses.mathml",
+    "app.losses.curves", "app.losses.compute", "app.web.lab.svg", "app.web.lab.mathml",
 ]  # fmt: skip
 
 

@@ -27,10 +27,10 @@ import httpx
 import pytest
 import yaml
 
-from app import present
-from app.build import build
+from app.build.build import build
 from app.config import Settings
 from app.main import create_app
+from app.web.pages import present
 
 GOOD = Path(__file__).parent / "fixtures" / "good"
 

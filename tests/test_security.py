@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from app.security import MAX_BODY_BYTES, MAX_PARAMS, MAX_QUERY_BYTES, MAX_VALUE_BYTES
+from app.web.security import MAX_BODY_BYTES, MAX_PARAMS, MAX_QUERY_BYTES, MAX_VALUE_BYTES
 
 CSP_PARTS = [
     "default-src 'self'",

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from app.load import load_taxonomy
+from app.contract.validate import load_taxonomy
 from tests.conftest import BAD, GOOD
 
 # fixture (folder/file) -> the exact line the validator must print for it (path relative to the
@@ -217,13 +217,18 @@ def test_good_fixture_tree_is_valid():
 def test_all_errors_are_reported_at_once(tmp_path: Path):
     tree = tmp_path / "taxonomy"
     shutil.copytree(GOOD, tree)
-    for fixture in ("papers/wrong-type-year.yaml", "papers/url-not-http.yaml",
-                    "dimensions/category-cycle.yaml"):
+    for fixture in (
+        "papers/wrong-type-year.yaml",
+        "papers/url-not-http.yaml",
+        "dimensions/category-cycle.yaml",
+    ):
         shutil.copy(BAD / fixture, tree / fixture)
     messages = _messages(tree)
     assert len(messages) == 3
     assert [m.split(":")[0] for m in messages] == [
-        "dimensions/category-cycle.yaml", "papers/url-not-http.yaml", "papers/wrong-type-year.yaml"
+        "dimensions/category-cycle.yaml",
+        "papers/url-not-http.yaml",
+        "papers/wrong-type-year.yaml",
     ]
 
 
@@ -241,8 +246,10 @@ def test_billion_laughs_is_refused_quickly(tmp_path: Path):
     tree = tmp_path / "taxonomy"
     shutil.copytree(GOOD, tree)
     lines = ["# yaml-language-server: $schema=../schema/paper.schema.json", "a: &a [x, x, x, x]"]
-    lines += [f"{chr(98 + i)}: &{chr(98 + i)} [*{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}]"
-              for i in range(9)]
+    lines += [
+        f"{chr(98 + i)}: &{chr(98 + i)} [*{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}]"
+        for i in range(9)
+    ]
     (tree / "papers" / "laughs.yaml").write_text("\n".join(lines) + "\n")
     started = time.perf_counter()
     messages = _messages(tree)

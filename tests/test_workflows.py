@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from app.yamlio import parse_yaml
+from app.contract.yamlio import parse_yaml
 from tests.conftest import GOOD, REPO
 
 GITHUB = REPO / ".github"
@@ -34,8 +34,9 @@ def runs(workflow: dict) -> list[str]:
 
 
 def uses(workflow: dict) -> list[str]:
-    return [step["uses"] for job in workflow["jobs"].values() for step in job["steps"]
-            if "uses" in step]
+    return [
+        step["uses"] for job in workflow["jobs"].values() for step in job["steps"] if "uses" in step
+    ]
 
 
 @pytest.mark.parametrize("name", ["data-pr", "ci", "link-check"])
@@ -61,8 +62,13 @@ def test_data_pr_workflow_runs_every_check_on_data_pull_requests():
     commands = runs(workflow)
     order = [
         next(i for i, c in enumerate(commands) if wanted in c)
-        for wanted in ("validate --format github", "fmt --check", "reward-atlas build",
-                       "make test", "reward-atlas diff")
+        for wanted in (
+            "validate --format github",
+            "fmt --check",
+            "reward-atlas build",
+            "make test",
+            "reward-atlas diff",
+        )
     ]
     assert order == sorted(order)
     diff = commands[order[-1]]
@@ -123,7 +129,8 @@ def test_issue_form_follows_githubs_schema(name: str):
         assert re.fullmatch(r"[a-z0-9_-]+", item["id"]) and attributes["label"]
         if item["type"] == "dropdown":
             assert attributes["options"] and len(set(attributes["options"])) == len(
-                attributes["options"])
+                attributes["options"]
+            )
         if item["type"] == "checkboxes":
             assert all(option["label"] for option in attributes["options"])
     assert len(ids) == len(set(ids)) and any(item["type"] != "markdown" for item in form["body"])
@@ -156,8 +163,9 @@ def test_citation_file_cites_the_dataset_and_prefers_the_survey():
     assert names == survey["authors"]
     assert preferred["title"] == survey["title"]
     assert preferred["url"] == f"https://arxiv.org/abs/{survey['arxiv']}"
-    assert any(i["type"] == "other" and i["value"] == "arXiv:2505.02666"
-               for i in preferred["identifiers"])
+    assert any(
+        i["type"] == "other" and i["value"] == "arXiv:2505.02666" for i in preferred["identifiers"]
+    )
 
 
 def test_contributing_names_only_real_commands():
@@ -194,9 +202,11 @@ def check_links():
 def test_link_checker_collects_every_url_and_code_link(check_links):
     links = check_links.collect_links(GOOD)
     assert {link.field for link in links} == {"url", "code"}
-    assert ("rafailov2023-dpo", "code",
-            "https://github.com/eric-mitchell/direct-preference-optimization") in {
-        (link.paper, link.field, link.url) for link in links}
+    assert (
+        "rafailov2023-dpo",
+        "code",
+        "https://github.com/eric-mitchell/direct-preference-optimization",
+    ) in {(link.paper, link.field, link.url) for link in links}
     assert len([link for link in links if link.field == "url"]) == 11
 
 
@@ -211,6 +221,8 @@ def test_link_report_lists_broken_and_unreachable_links(check_links):
     ]
     report = check_links.render_report(results, today=dt.date(2026, 11, 27))
     assert report.startswith("Weekly link check of 2026-11-27: 1 broken and 1 unreachable of 3")
-    assert "| `a2023-x` (`papers/a2023-x.yaml`) | code | https://example.org/gone | HTTP 404 |" \
+    assert (
+        "| `a2023-x` (`papers/a2023-x.yaml`) | code | https://example.org/gone | HTTP 404 |"
         in report
+    )
     assert "### Could not check (may be temporary)" in report

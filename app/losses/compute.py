@@ -14,11 +14,11 @@ from typing import Any
 
 import numpy as np
 
-from app.errors import ApiError
 from app.losses.curves import CURVES, default_range, margin_curve
 from app.losses.registry import get_spec
 from app.losses.result import LossResult
 from app.losses.spec import InputSpec, LossSpec, ParamSpec
+from app.web.errors import ApiError
 
 MAX_ELEMENTS = 10_000
 MAX_CURVE_POINTS = 1001

@@ -8,10 +8,10 @@ policy-gradient family).
 
 from __future__ import annotations
 
-from app.errors import ApiError
 from app.losses import registry_pairwise, registry_policy
 from app.losses.curves import CURVES
 from app.losses.spec import FAMILIES, LossSpec
+from app.web.errors import ApiError
 
 LOSSES: dict[str, LossSpec] = {
     spec.id: spec for spec in registry_pairwise.SPECS + registry_policy.SPECS

@@ -1,0 +1,52 @@
+"""Tabular exports of a paper list: CSV (one row per paper) and JSON Lines.
+
+Both take the rows :func:`app.query.reads.matching_papers` returns. Citation formats (BibTeX,
+CSL-JSON) are in :mod:`app.query.bibtex`.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+import orjson
+
+COLUMNS = (
+    "id",
+    "title",
+    "authors",
+    "year",
+    "kind",
+    "status",
+    "venue",
+    "arxiv",
+    "doi",
+    "url",
+    "code",
+    "summary",
+    "bibkey",
+)
+AUTHOR_SEP = "; "
+CATEGORY_SEP = "|"
+
+
+def to_csv(papers: list[dict[str, Any]], dimensions: list[str]) -> str:
+    """One row per paper: the fields in ``COLUMNS`` (authors joined by ``"; "``), then one
+    column per dimension with the directly placed category ids joined by ``"|"``. Empty
+    cells are empty strings."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow([*COLUMNS, *dimensions])
+    for paper in papers:
+        row = [
+            AUTHOR_SEP.join(paper["authors"]) if c == "authors" else paper.get(c) for c in COLUMNS
+        ]
+        row += [CATEGORY_SEP.join(paper["classification"].get(d, [])) for d in dimensions]
+        writer.writerow(["" if v is None else v for v in row])
+    return buffer.getvalue()
+
+
+def to_jsonl(papers: list[dict[str, Any]]) -> bytes:
+    """One JSON object per line, the same objects ``/api/v1/papers`` lists."""
+    return b"".join(orjson.dumps(p) + b"\n" for p in papers)

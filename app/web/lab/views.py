@@ -1,0 +1,311 @@
+"""The data behind the loss lab's JSON and HTML: one function per view, shared by both twins.
+
+``summary``/``detail``/``result_json``/``curve_json`` build the API payloads; the page contexts
+reuse them and add only renderings (MathML, SVG, form text), so page and JSON cannot drift.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+from app.losses.compute import curve
+from app.losses.curves import CURVES
+from app.losses.registry import LOSSES, by_family, has_curve
+from app.losses.result import LossResult
+from app.losses.spec import LossSpec, Preset
+from app.web.errors import ApiError
+from app.web.lab import forms
+from app.web.lab.mathml import to_mathml
+from app.web.lab.svg import Series, line_chart
+
+API_PREFIX = "/api/v1/losses"
+OVERLAY_PARAMS = {"beta": 1.0}
+OVERLAY_RANGE = (-5.0, 5.0)
+
+
+def jsonable(value: Any) -> Any:
+    """numpy arrays and scalars → lists and Python numbers, recursively."""
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, Mapping):
+        return {key: jsonable(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [jsonable(item) for item in value]
+    return value
+
+
+def _paper(ref) -> dict[str, Any]:
+    return {
+        "arxiv": ref.arxiv,
+        "citation": ref.citation,
+        "where": ref.where,
+        "paper_id": ref.paper_id,
+        "role": ref.role,
+        "url": f"/papers/{ref.paper_id}" if ref.paper_id else f"https://arxiv.org/abs/{ref.arxiv}",
+    }
+
+
+def summary(spec: LossSpec) -> dict[str, Any]:
+    return {
+        "id": spec.id,
+        "name": spec.name,
+        "family": spec.family,
+        "summary": spec.summary,
+        "formula": spec.formula,
+        "paper_ids": spec.paper_ids,
+        "papers": [_paper(ref) for ref in spec.papers],
+        "has_curve": has_curve(spec.id),
+        "url": f"{API_PREFIX}/{spec.id}",
+        "page_url": f"/losses/{spec.id}",
+    }
+
+
+def _preset(preset: Preset) -> dict[str, Any]:
+    return {
+        "name": preset.name,
+        "description": preset.description,
+        "inputs": dict(preset.inputs),
+        "params": dict(preset.params),
+    }
+
+
+def detail(spec: LossSpec) -> dict[str, Any]:
+    return {
+        **summary(spec),
+        "inputs": [
+            {
+                "name": item.name,
+                "kind": item.kind,
+                "shape": item.shape,
+                "meaning": item.meaning,
+                "optional": item.optional,
+            }
+            for item in spec.inputs
+        ],
+        "params": [
+            {
+                "name": param.name,
+                "kind": param.kind,
+                "default": param.default,
+                "range": param.range_text(),
+                "choices": list(param.choices),
+                "meaning": param.meaning,
+            }
+            for param in spec.params
+        ],
+        "presets": [_preset(preset) for preset in spec.presets],
+        "per_example": spec.per_example,
+        "trl": spec.trl,
+        "notes": list(spec.notes),
+        "curve_margin": CURVES[spec.id].margin if has_curve(spec.id) else None,
+    }
+
+
+def catalog() -> dict[str, Any]:
+    return {"losses": [summary(spec) for spec in LOSSES.values()]}
+
+
+def result_json(result: LossResult) -> dict[str, Any]:
+    def arr(value: np.ndarray | None) -> list[float] | None:
+        return None if value is None else value.tolist()
+
+    return {
+        "loss": result.loss,
+        "per_example": arr(result.per_example),
+        "chosen_rewards": arr(result.chosen_rewards),
+        "rejected_rewards": arr(result.rejected_rewards),
+        "details": jsonable(result.details),
+    }
+
+
+def curve_json(loss_id: str, params: Mapping[str, Any], **bounds: Any) -> dict[str, Any]:
+    data = curve(loss_id, params, **bounds)
+    return {"loss_id": loss_id, **jsonable(data)}
+
+
+# ------------------------------------------------------------------------------------ pages
+
+
+def _fmt(value: Any) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, (bool, np.bool_)):
+        return "true" if value else "false"
+    if isinstance(value, (int, np.integer)):
+        return str(int(value))
+    if isinstance(value, (float, np.floating)):
+        return f"{float(value):.6g}"
+    if isinstance(value, (list, tuple, np.ndarray)):
+        return "[" + ", ".join(_fmt(item) for item in value) + "]"
+    return str(value)
+
+
+def overlay_chart() -> str:
+    """Every curve-bearing loss on one chart: β = 1, other params at their defaults."""
+    series = []
+    for loss_id in CURVES:
+        spec = LOSSES[loss_id]
+        params = {k: v for k, v in OVERLAY_PARAMS.items() if any(p.name == k for p in spec.params)}
+        data = curve(loss_id, params, lo=OVERLAY_RANGE[0], hi=OVERLAY_RANGE[1], points=161)
+        series.append(Series(loss_id, data["margins"], data["loss"]))
+    return line_chart(
+        series,
+        chart_id="overlay",
+        title="Pairwise losses against their margin (β = 1, other parameters at defaults)",
+        x_label="margin (each loss's own; see its page)",
+        y_label="loss",
+        y_limits=(-1.0, 5.0),
+        height=380,
+    )
+
+
+def catalog_page() -> dict[str, Any]:
+    families = [
+        {
+            "family": family,
+            "losses": [{**summary(spec), "mathml": to_mathml(spec.formula)} for spec in specs],
+        }
+        for family, specs in by_family()
+    ]
+    return {
+        "families": families,
+        "overlay_svg": overlay_chart(),
+        "overlay_params": OVERLAY_PARAMS,
+        "json_url": API_PREFIX,
+        "nav_section": "losses",
+    }
+
+
+def curve_charts(spec: LossSpec, params: Mapping[str, Any]) -> list[str]:
+    """Two charts, loss and slope, since the slope is often an order of magnitude smaller."""
+    if not has_curve(spec.id):
+        return []
+    data = curve(spec.id, params)
+    margins = data["margins"]
+    return [
+        line_chart(
+            [Series("loss", margins, data["loss"])],
+            chart_id=f"curve-{spec.id}",
+            title=f"{spec.name}: loss against the margin",
+            x_label=data["margin"],
+            y_label="loss",
+        ),
+        line_chart(
+            [Series("d loss / d margin", margins, data["dloss_dmargin"], dashed=True)],
+            chart_id=f"slope-{spec.id}",
+            title=f"{spec.name}: d loss / d margin",
+            x_label=data["margin"],
+            y_label="d loss / d margin",
+        ),
+    ]
+
+
+def _form_fields(
+    spec: LossSpec, inputs: Mapping[str, Any], params: Mapping[str, Any], raw: Mapping[str, str]
+) -> dict[str, list[dict[str, Any]]]:
+    """Form rows; ``raw`` (what the user typed) wins over formatted values, to fix errors."""
+    input_rows = []
+    for item in spec.inputs:
+        field = forms.input_field(item.name)
+        text = raw[field] if field in raw else forms.format_input(item, inputs.get(item.name))
+        input_rows.append(
+            {
+                "field": field,
+                "name": item.name,
+                "shape": item.shape,
+                "meaning": item.meaning,
+                "optional": item.optional,
+                "text": text,
+                "rows": 4 if item.kind == "ragged" else 2,
+            }
+        )
+    param_rows = []
+    for param in spec.params:
+        field = forms.param_field(param.name)
+        value = params.get(param.name, param.default)
+        param_rows.append(
+            {
+                "field": field,
+                "name": param.name,
+                "meaning": param.meaning,
+                "range": param.range_text(),
+                "default": forms.format_param(param.default),
+                "text": raw[field] if field in raw else forms.format_param(value),
+                "choices": list(param.choices),
+            }
+        )
+    return {"inputs": input_rows, "params": param_rows}
+
+
+def _result_view(result: LossResult) -> dict[str, Any]:
+    scalars = [("loss", _fmt(result.loss))]
+    lists = []
+    for key, value in result.details.items():
+        if isinstance(value, (list, tuple, np.ndarray)):
+            lists.append((key, _fmt(value)))
+        else:
+            scalars.append((key, _fmt(value)))
+    per = result.per_example
+    chosen, rejected = result.chosen_rewards, result.rejected_rewards
+    paired = (
+        per is not None and chosen is not None and rejected is not None and len(chosen) == len(per)
+    )
+    headers = ["#", "per-example"] + (
+        ["chosen reward", "rejected reward", "reward margin"] if paired else []
+    )
+    rows = []
+    for i in range(0 if per is None else len(per)):
+        cells = [str(i), _fmt(per[i])]
+        if paired:
+            cells += [_fmt(chosen[i]), _fmt(rejected[i]), _fmt(chosen[i] - rejected[i])]
+        rows.append(cells)
+    unpaired_rewards = []
+    if not paired:
+        for label, value in (("chosen / desirable", chosen), ("rejected / undesirable", rejected)):
+            if value is not None:
+                unpaired_rewards.append((label, _fmt(value)))
+    return {
+        "scalars": scalars,
+        "lists": lists,
+        "headers": headers,
+        "rows": rows,
+        "unpaired_rewards": unpaired_rewards,
+    }
+
+
+def loss_page(
+    spec: LossSpec,
+    *,
+    inputs: Mapping[str, Any],
+    params: Mapping[str, Any],
+    preset: str | None,
+    result: LossResult | None,
+    errors: list[dict[str, Any]],
+    raw: Mapping[str, str] | None = None,
+) -> dict[str, Any]:
+    """Context of ``loss.html``: the entry, the form, the result (or errors) and the curve."""
+    effective = {**spec.defaults(), **{k: v for k, v in params.items() if k in spec.defaults()}}
+    charts: list[str] = []
+    if not any(e["field"].startswith("params.") for e in errors):
+        try:
+            charts = curve_charts(spec, effective)
+        except ApiError:  # a curve that overflows must not hide the result
+            charts = []
+    return {
+        "loss": detail(spec),
+        "mathml": to_mathml(spec.formula),
+        "form": _form_fields(spec, inputs, params, raw or {}),
+        "preset": preset,
+        "result": None if result is None else _result_view(result),
+        "result_json": None if result is None else result_json(result),
+        "errors": errors,
+        "curve_svgs": charts,
+        "json_url": f"{API_PREFIX}/{spec.id}",
+        "nav_section": "losses",
+        "curve_json_url": f"{API_PREFIX}/{spec.id}/curve" if has_curve(spec.id) else None,
+    }

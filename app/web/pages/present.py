@@ -1,0 +1,206 @@
+"""Presentation helpers for the HTML pages: plain functions that shape query results for a
+template (names for ids, chart geometry, heat-map levels), so templates hold no arithmetic.
+
+Nothing here reads the database; every function takes what a query function returned.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+PLAIN_FACETS = ("year", "kind", "status", "venue")
+
+
+def labels(dimensions: list[dict[str, Any]]) -> dict[str, str]:
+    """Dimension and category id -> display name, from :func:`app.query.reads.list_dimensions`."""
+    out: dict[str, str] = {}
+
+    def walk(cats: list[dict[str, Any]]) -> None:
+        for cat in cats:
+            out[cat["id"]] = cat["name"]
+            walk(cat.get("children", []))
+
+    for dim in dimensions:
+        out[dim["id"]] = dim["name"]
+        walk(dim["categories"])
+    return out
+
+
+def page_facets(dimensions: list[dict[str, Any]], requested: list[str]) -> list[str]:
+    """The facets a list page shows: what the URL asked for, then every dimension and the plain
+    fields (year, kind, status, venue) not already asked for."""
+    wanted = [d["id"] for d in dimensions] + list(PLAIN_FACETS)
+    return list(requested) + [f for f in wanted if f not in requested]
+
+
+def _nice_step(top: int, ticks: int = 4) -> int:
+    """A round step (1, 2, 5, 10, 20, 50, ...) giving about ``ticks`` grid lines up to ``top``."""
+    raw = max(top, 1) / ticks
+    magnitude = 1
+    while magnitude * 10 <= raw:
+        magnitude *= 10
+    for factor in (1, 2, 5, 10):
+        if factor * magnitude >= raw:
+            return factor * magnitude
+    return 10 * magnitude  # pragma: no cover - the loop always returns
+
+
+def timeline_chart(data: dict[str, Any], *, compact: bool = False) -> dict[str, Any]:
+    """Geometry of a stacked bar chart (one bar per year, one segment per top-level category of
+    the timeline's dimension) for a server-rendered SVG. Coordinates are in SVG user units.
+
+    >>> chart = timeline_chart({"years": [2020, 2021], "totals": [1, 2], "series": [
+    ...     {"category": {"id": "a", "name": "A", "depth": 0}, "counts": [1, 2]}]})
+    >>> [len(bar["segments"]) for bar in chart["bars"]], chart["ticks"][-1]["label"]
+    ([1, 1], '2')
+    """
+    series = [s for s in data["series"] if s["category"]["depth"] == 0]
+    years = data["years"]
+    width, height = 760, (190 if compact else 300)
+    left, right, top, bottom = 40, 12, 14, 30
+    plot_w, plot_h = width - left - right, height - top - bottom
+    stacked = [sum(s["counts"][i] for s in series) for i in range(len(years))]
+    step = _nice_step(max(stacked, default=0))
+    y_max = max(step, -(-max(stacked, default=0) // step) * step)
+    band = plot_w / max(len(years), 1)
+    bar_w = min(band * 0.64, 56)
+    label_every = 1 if len(years) <= 14 else 2
+
+    def y_of(value: float) -> float:
+        return round(top + plot_h - plot_h * value / y_max, 2)
+
+    bars = []
+    for i, year in enumerate(years):
+        x = round(left + band * i + (band - bar_w) / 2, 2)
+        base, segments = 0, []
+        for k, s in enumerate(series):
+            n = s["counts"][i]
+            if n:
+                segments.append(
+                    {
+                        "y": y_of(base + n),
+                        "h": round(y_of(base) - y_of(base + n), 2),
+                        "cls": f"s{k % 6}",
+                        "title": f"{year} · {s['category']['name']}: {n}",
+                    }
+                )
+            base += n
+        bars.append(
+            {
+                "x": x,
+                "w": round(bar_w, 2),
+                "year": year,
+                "total": stacked[i],
+                "label_x": round(x + bar_w / 2, 2),
+                "show_label": i % label_every == 0,
+                "total_y": round(y_of(stacked[i]) - 5, 2),
+                "segments": segments,
+            }
+        )
+    ticks = [
+        {"y": y_of(v), "text_x": left - 8, "text_y": y_of(v) + 4, "label": str(v)}
+        for v in range(0, y_max + 1, step)
+    ]
+    return {
+        "width": width,
+        "height": height,
+        "left": left,
+        "right": width - right,
+        "baseline": y_of(0),
+        "label_y": height - 10,
+        "bars": bars,
+        "ticks": ticks,
+        "series": [
+            {
+                "id": s["category"]["id"],
+                "name": s["category"]["name"],
+                "cls": f"s{k % 6}",
+                "key": f"k{k % 6}",
+                "total": sum(s["counts"]),
+            }
+            for k, s in enumerate(series)
+        ],
+        "dimension": data.get("dimension"),
+    }
+
+
+def timeline_shares(data: dict[str, Any]) -> list[dict[str, Any]]:
+    """Per top-level category, its share (whole percent) of each year's papers on the
+    dimension; ``None`` for years with no papers."""
+    out = []
+    for s in data["series"]:
+        if s["category"]["depth"] != 0:
+            continue
+        shares = [
+            round(100 * n / total) if total else None
+            for n, total in zip(s["counts"], data["totals"], strict=True)
+        ]
+        out.append({"category": s["category"], "shares": shares})
+    return out
+
+
+def heat_levels(data: dict[str, Any]) -> list[list[dict[str, Any]]]:
+    """For each matrix cell: its ``level`` (0 = empty, an open gap; 1-5 by share of the
+    fullest cell) and ``url``, the paper list filtered to both categories."""
+    peak = max((c["count"] for line in data["cells"] for c in line), default=0)
+    rows_dim, cols_dim = data["rows"]["dimension"]["id"], data["cols"]["dimension"]["id"]
+    out = []
+    for row, line in zip(data["rows"]["categories"], data["cells"], strict=True):
+        out_line = []
+        for col, cell in zip(data["cols"]["categories"], line, strict=True):
+            n = cell["count"]
+            level = 0 if not n else max(1, min(5, -(-5 * n // peak)))
+            pairs = [(rows_dim, row["id"]), (cols_dim, col["id"])]
+            if rows_dim == cols_dim:
+                pairs = [("category", row["id"]), ("category", col["id"])]
+            out_line.append({"count": n, "level": level, "url": f"/papers?{urlencode(pairs)}"})
+        out.append(out_line)
+    return out
+
+
+def category_crumbs(category: dict[str, Any]) -> list[tuple[str, str | None]]:
+    """Breadcrumbs for a category page: overview, taxonomy, dimension, ancestors, itself."""
+    dim = category["dimension"]
+    return [
+        ("Overview", "/"),
+        ("Taxonomy", "/taxonomy"),
+        (dim["name"], f"/dimensions/{dim['id']}"),
+        *[(a["name"], f"/categories/{a['id']}") for a in category["breadcrumbs"]],
+        (category["name"], None),
+    ]
+
+
+def compare_url(paper: dict[str, Any]) -> str:
+    """``/compare`` for a paper and every paper it has a typed relation with (either way)."""
+    ids = [paper["id"]] + [
+        r["paper"]["id"] for side in ("out", "in") for r in paper["relations"][side]
+    ]
+    return f"/compare?{urlencode([('papers', ','.join(dict.fromkeys(ids)))], safe=',')}"
+
+
+def compare_remove_urls(ids: list[str]) -> list[str | None]:
+    """For each compared paper, the ``/compare`` URL without it (None when only two remain)."""
+    if len(ids) <= 2:
+        return [None for _ in ids]
+    return [
+        f"/compare?{urlencode([('papers', ','.join(i for i in ids if i != pid))], safe=',')}"
+        for pid in ids
+    ]
+
+
+def graph_fallback(elements: dict[str, list[dict[str, Any]]]) -> list[dict[str, Any]]:
+    """The graph's papers as a plain list (for readers without JavaScript): each paper with its
+    outgoing paper-to-paper links, newest first."""
+    nodes = {n["data"]["id"]: n["data"] for n in elements["nodes"]}
+    links: dict[str, list[dict[str, Any]]] = {}
+    for edge in elements["edges"]:
+        e = edge["data"]
+        target = nodes.get(e["target"])
+        if target and target["kind"] == "paper" and nodes[e["source"]]["kind"] == "paper":
+            links.setdefault(e["source"], []).append(
+                {"kind": e["kind"], "ref": target["ref"], "label": target["label"]}
+            )
+    papers = [n for n in nodes.values() if n["kind"] == "paper"]
+    papers.sort(key=lambda n: (-n.get("year", 0), n["ref"]))
+    return [{**p, "links": links.get(p["id"], [])} for p in papers]

@@ -1,0 +1,257 @@
+"""HTML pages. Each renders the same data as its JSON twin, from the same query function.
+
+A page's context holds the twin's data under one key per JSON document, ``twins`` mapping each
+of those keys to the JSON URL it came from (the parity test walks it), ``json_url`` (the page's
+main twin, linked from every page) and, at most, a few presentational extras.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+
+from app.query import reads as queries
+from app.query.graph import graph_elements
+from app.web.deps import ConnDep, GraphDep, TemplatesDep
+from app.web.errors import ApiError
+from app.web.http import CachedPageRoute
+from app.web.pages import present
+
+router = APIRouter(include_in_schema=False, route_class=CachedPageRoute)
+
+API = "/api/v1"
+TIMELINE_DEFAULT = "optimization"  # the survey's RL-based -> RL-free -> in-context shift
+MATRIX_DEFAULT = ("optimization", "feedback-source")
+HOME_RECENT = 6
+MAX_COMPARE = 20
+GRAPH_DEFAULT = "optimization"  # one dimension keeps the first view readable
+
+
+def _render(
+    request: Request,
+    templates: Any,
+    name: str,
+    twins: dict[str, tuple[str, Any]],
+    **extra: Any,
+) -> HTMLResponse:
+    """Render ``name`` with each twin's data under its key, plus ``twins`` and ``json_url``."""
+    context: dict[str, Any] = {key: data for key, (_, data) in twins.items()}
+    context["twins"] = {key: url for key, (url, _) in twins.items()}
+    context["json_url"] = next(iter(context["twins"].values()), None)
+    context.update(extra)
+    return templates.TemplateResponse(request, name, context)
+
+
+def _qs(pairs: list[tuple[str, str]]) -> str:
+    return f"?{urlencode(pairs)}" if pairs else ""
+
+
+@router.get("/", response_class=HTMLResponse, name="home")
+def home(request: Request, conn: ConnDep, templates: TemplatesDep):
+    recent_items = [("_sort", "-added"), ("_size", str(HOME_RECENT))]
+    recent = queries.list_papers(
+        conn=conn, query=queries.parse_paper_query(recent_items), base_path="/papers"
+    )
+    trend = queries.timeline(conn=conn, dimension=TIMELINE_DEFAULT)
+    return _render(
+        request,
+        templates,
+        "index.html",
+        {
+            "meta": (f"{API}/meta", queries.get_meta(conn=conn)),
+            "dimensions": (f"{API}/dimensions", queries.list_dimensions(conn=conn)),
+            "trend": (f"{API}/timeline{_qs([('dimension', TIMELINE_DEFAULT)])}", trend),
+            "recent": (f"{API}/papers{_qs(recent_items)}", recent),
+        },
+        chart=present.timeline_chart(trend, compact=True),
+    )
+
+
+@router.get("/taxonomy", response_class=HTMLResponse, name="taxonomy_page")
+def taxonomy(request: Request, conn: ConnDep, templates: TemplatesDep):
+    dimensions = queries.list_dimensions(conn=conn)
+    return _render(
+        request, templates, "taxonomy.html", {"dimensions": (f"{API}/dimensions", dimensions)}
+    )
+
+
+@router.get("/dimensions/{dimension_id}", response_class=HTMLResponse, name="dimension_page")
+def dimension(request: Request, dimension_id: str, conn: ConnDep, templates: TemplatesDep):
+    data = queries.get_dimension(conn=conn, dimension_id=dimension_id)
+    # Every paper on the dimension: OR over its top-level categories (which roll up).
+    items = [(dimension_id, cat["id"]) for cat in data["categories"]]
+    listing_url, listing, extra = _listing(conn, items)
+    return _render(
+        request,
+        templates,
+        "dimension.html",
+        {
+            "dimension": (f"{API}/dimensions/{dimension_id}", data),
+            "listing": (listing_url, listing),
+        },
+        **extra,
+    )
+
+
+@router.get("/categories/{category_id}", response_class=HTMLResponse, name="category_page")
+def category(request: Request, category_id: str, conn: ConnDep, templates: TemplatesDep):
+    data = queries.get_category(conn=conn, category_id=category_id)
+    listing_url, listing, extra = _listing(conn, [("category", category_id)])
+    return _render(
+        request,
+        templates,
+        "category.html",
+        {"category": (f"{API}/categories/{category_id}", data), "listing": (listing_url, listing)},
+        crumbs=present.category_crumbs(data),
+        **extra,
+    )
+
+
+@router.get("/papers", response_class=HTMLResponse, name="papers_page")
+def papers(request: Request, conn: ConnDep, templates: TemplatesDep):
+    listing_url, listing, extra = _listing(conn, request.query_params.multi_items())
+    return _render(request, templates, "papers.html", {"listing": (listing_url, listing)}, **extra)
+
+
+def _listing(conn: Any, items: list[tuple[str, str]]) -> tuple[str, dict[str, Any], dict[str, Any]]:
+    """A faceted list for a page: every facet shown (the twin URL asks for the same ones),
+    links relative to ``/papers``, and what the template needs to keep the query in forms."""
+    dimensions = queries.list_dimensions(conn=conn)
+    query = queries.parse_paper_query(items, dimensions={d["id"] for d in dimensions})
+    added = [f for f in present.page_facets(dimensions, query.facets) if f not in query.facets]
+    query.facets = [*query.facets, *added]
+    listing = queries.list_papers(conn=conn, query=query, base_path="/papers")
+    kept = [(k, v) for k, v in query.items if k != "_next"]
+    filters = [(k, v) for k, v in kept if not k.startswith("_")]
+    extra = {
+        "query": query,
+        "labels": present.labels(dimensions),
+        "hidden": [(k, v) for k, v in kept if k not in ("q", "_sort", "_facet")],
+        "first_url": f"/papers{_qs(kept)}" if query.next else None,
+        "clear_url": "/papers",
+        "export_qs": _qs([*filters, *[(k, v) for k, v in kept if k == "_sort"]]),
+    }
+    twin = f"{API}/papers{_qs([*query.items, *[('_facet', f) for f in added]])}"
+    return twin, listing, extra
+
+
+@router.get("/papers/arxiv:{value:path}", name="paper_by_arxiv")
+def paper_by_arxiv(value: str, conn: ConnDep):
+    return _redirect_to_paper(conn, "arxiv", value)
+
+
+@router.get("/papers/doi:{value:path}", name="paper_by_doi")
+def paper_by_doi(value: str, conn: ConnDep):
+    return _redirect_to_paper(conn, "doi", value)
+
+
+def _redirect_to_paper(conn: Any, scheme: str, value: str) -> RedirectResponse:
+    paper_id = queries.resolve_paper(conn=conn, scheme=scheme, value=value)
+    if paper_id is None:
+        raise ApiError(404, f"no paper with {scheme} {value}")
+    return RedirectResponse(f"/papers/{paper_id}", status_code=301)
+
+
+@router.get("/papers/{paper_id}", response_class=HTMLResponse, name="paper_page")
+def paper(request: Request, paper_id: str, conn: ConnDep, graph: GraphDep, templates: TemplatesDep):
+    data = queries.get_paper(conn=conn, graph=graph, paper_id=paper_id)
+    return _render(
+        request,
+        templates,
+        "paper.html",
+        {"paper": (f"{API}/papers/{paper_id}", data)},
+        compare_url=present.compare_url(data),
+    )
+
+
+@router.get("/matrix", response_class=HTMLResponse, name="matrix_page")
+def matrix(
+    request: Request,
+    conn: ConnDep,
+    templates: TemplatesDep,
+    rows: str = MATRIX_DEFAULT[0],
+    cols: str = MATRIX_DEFAULT[1],
+):
+    data = queries.matrix(conn=conn, rows=rows, cols=cols)
+    return _render(
+        request,
+        templates,
+        "matrix.html",
+        {"matrix": (f"{API}/matrix{_qs([('rows', rows), ('cols', cols)])}", data)},
+        heat=present.heat_levels(data),
+        dimensions=queries.list_dimensions(conn=conn),
+    )
+
+
+@router.get("/timeline", response_class=HTMLResponse, name="timeline_page")
+def timeline(
+    request: Request, conn: ConnDep, templates: TemplatesDep, dimension: str = TIMELINE_DEFAULT
+):
+    data = queries.timeline(conn=conn, dimension=dimension)
+    return _render(
+        request,
+        templates,
+        "timeline.html",
+        {"timeline": (f"{API}/timeline{_qs([('dimension', dimension)])}", data)},
+        chart=present.timeline_chart(data),
+        shares=present.timeline_shares(data),
+        dimensions=queries.list_dimensions(conn=conn),
+    )
+
+
+@router.get("/graph", response_class=HTMLResponse, name="graph_page")
+def graph_view(request: Request, graph: GraphDep, templates: TemplatesDep, conn: ConnDep):
+    elements = graph_elements(graph=graph)
+    return _render(
+        request,
+        templates,
+        "graph.html",
+        {"graph": (f"{API}/graph", elements)},
+        dimensions=queries.list_dimensions(conn=conn),
+        fallback=present.graph_fallback(elements),
+        default_dimension=GRAPH_DEFAULT,
+    )
+
+
+@router.get("/compare", response_class=HTMLResponse, name="compare_page")
+def compare(request: Request, conn: ConnDep, templates: TemplatesDep):
+    # ``papers=a,b,c`` (the canonical form) or ``papers=a&papers=b`` (the picker form).
+    ids = list(
+        dict.fromkeys(
+            p.strip()
+            for v in request.query_params.getlist("papers")
+            for p in v.split(",")
+            if p.strip()
+        )
+    )
+    if len(ids) > MAX_COMPARE:  # the API's limit, so the page and its twin agree
+        raise ApiError(400, f"compare takes 1 to {MAX_COMPARE} paper ids")
+    twins: dict[str, tuple[str, Any]] = {}
+    if ids:
+        data = queries.compare(conn=conn, paper_ids=ids)
+        twins["compare"] = (f"{API}/compare{_qs([('papers', ','.join(ids))])}", data)
+    return _render(
+        request, templates, "compare.html", twins, remove_urls=present.compare_remove_urls(ids)
+    )
+
+
+@router.get("/search", response_class=HTMLResponse, name="search_page")
+def search(request: Request, conn: ConnDep, templates: TemplatesDep, q: str = ""):
+    q = q.strip()
+    twins: dict[str, tuple[str, Any]] = {}
+    if q:
+        twins["results"] = (f"{API}/search{_qs([('q', q)])}", queries.search(conn=conn, q=q))
+    return _render(request, templates, "search.html", twins, q=q)
+
+
+def error_page(request: Request, status: int, message: str) -> HTMLResponse:
+    templates = request.app.state.templates
+    return templates.TemplateResponse(
+        request,
+        "error.html",
+        {"status": status, "message": message, "json_url": None},
+        status_code=status,
+    )
