@@ -90,7 +90,7 @@ def build(
 
       reward-atlas build data/taxonomy --db /tmp/atlas.db --force
     """
-    from app.build.build import build as run_build
+    from app.build import build as run_build
     from app.contract.validate import ValidationFailed
 
     settings = _settings(data_dir, db)
@@ -153,7 +153,7 @@ def serve(
     if not settings.postgres_url and dbversion.is_current(settings.data_dir, settings.db):
         typer.echo(f"database up-to-date: {settings.db}")
     else:
-        from app.build.build import build as run_build
+        from app.build import build as run_build
         from app.contract.validate import ValidationFailed
 
         try:

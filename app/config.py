@@ -7,6 +7,8 @@ from pathlib import Path
 from pydantic import AliasChoices, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from app.store.dialect import is_postgres
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -38,7 +40,7 @@ class Settings(BaseSettings):
         url = self.database_url
         if url and url.startswith("sqlite:///"):
             self.db, self.database_url = Path(url.removeprefix("sqlite:///")), None
-        elif url and url.split(":", 1)[0].split("+", 1)[0] not in ("postgresql", "postgres"):
+        elif url and not is_postgres(url):
             raise ValueError(
                 f"database_url must be postgresql://… or sqlite:///path, not {url.split(':')[0]}:…"
             )
@@ -48,3 +50,8 @@ class Settings(BaseSettings):
     def postgres_url(self) -> str | None:
         """The PostgreSQL URL to build into and serve from, or None for the SQLite file."""
         return self.database_url or None
+
+    @property
+    def url(self) -> str:
+        """The database to build into and serve from, as a URL for :mod:`app.store.dialect`."""
+        return self.postgres_url or f"sqlite:///{self.db}"

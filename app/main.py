@@ -22,7 +22,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from app import __version__
 from app.config import Settings
 from app.store import dialect
-from app.store.version import BUILD_VERSION, current_version
+from app.store.version import is_built_by_this_app
 from app.web.api import routes as api
 from app.web.errors import ApiError, error_body
 from app.web.http import ApiHttpMiddleware, docs_router
@@ -47,44 +47,33 @@ class DatabaseStale(DatabaseUnusable):
     pass
 
 
-def _check_postgres(url: str) -> None:
-    sql = dialect.for_url(url)
-    version = sql.current_version(url)
-    if version is None:
-        raise DatabaseMissing(
-            f"no Reward Atlas schema in {sql.display_url(url)}: run `reward-atlas build` first "
-            "(or `reward-atlas serve`, which builds it)"
-        )
-    if not version.endswith(f"-b{BUILD_VERSION}"):
-        raise DatabaseStale(
-            f"database at {sql.display_url(url)} was built by another version of the app "
-            f"({version}): run `reward-atlas build --force`"
-        )
-
-
 def _open_database(app: FastAPI, settings: Settings) -> None:
-    if settings.postgres_url:
-        _check_postgres(settings.postgres_url)
-        engine = dialect.for_url(settings.postgres_url).readonly_engine(settings.postgres_url)
-        _serve(app, engine)
-        return
-    if not settings.db.exists():
+    url = settings.url
+    store = dialect.for_url(url)
+    shown = store.display_url(url)
+    rebuild = "" if settings.postgres_url else " (or `reward-atlas serve`, which rebuilds it)"
+    version = store.current_version(url)
+    if settings.postgres_url is None and not settings.db.exists():
         raise DatabaseMissing(
-            f"database not found at {settings.db}: run `reward-atlas build` first "
+            f"database not found at {shown}: run `reward-atlas build` first "
             "(or `reward-atlas serve`, which builds it)"
         )
-    version = current_version(settings.db)
+    if version is None and settings.postgres_url:
+        raise DatabaseMissing(
+            f"no Reward Atlas schema in {shown}: run `reward-atlas build` first "
+            "(or `reward-atlas serve`, which builds it)"
+        )
     if version is None:
         raise DatabaseCorrupt(
-            f"database at {settings.db} is unreadable or not a Reward Atlas database: run "
-            "`reward-atlas build --force` (or `reward-atlas serve`, which rebuilds it)"
+            f"database at {shown} is unreadable or not a Reward Atlas database: run "
+            f"`reward-atlas build --force`{rebuild}"
         )
-    if not version.endswith(f"-b{BUILD_VERSION}"):
+    if not is_built_by_this_app(version):
         raise DatabaseStale(
-            f"database at {settings.db} was built by another version of the app ({version}): "
-            "run `reward-atlas build --force` (or `reward-atlas serve`, which rebuilds it)"
+            f"database at {shown} was built by another version of the app ({version}): "
+            f"run `reward-atlas build --force`{rebuild}"
         )
-    _serve(app, dialect.readonly_engine(settings.db))
+    _serve(app, store.readonly_engine(url))
 
 
 def _serve(app: FastAPI, engine: Engine) -> None:

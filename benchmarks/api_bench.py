@@ -37,7 +37,7 @@ import psutil
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from app.build.build import build  # noqa: E402
+from app.build import build  # noqa: E402
 from benchmarks.generate import WORDS, generate  # noqa: E402
 
 BIN = Path(sys.executable).parent

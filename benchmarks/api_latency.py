@@ -27,7 +27,7 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from app.build.build import build  # noqa: E402
+from app.build import build  # noqa: E402
 
 QUERIES = {
     "3-facet list": "/api/v1/papers?_facet=expression&_facet=granularity&_facet=year",

@@ -17,7 +17,7 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from app.build.build import build  # noqa: E402
+from app.build import build  # noqa: E402
 from app.contract.validate import data_files, load_taxonomy  # noqa: E402
 from benchmarks.generate import REAL, generate  # noqa: E402
 

@@ -30,7 +30,7 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from app.build.build import build  # noqa: E402
+from app.build import build  # noqa: E402
 from app.losses.registry_pairwise import PAIRS  # noqa: E402
 
 LOOPBACK = "127.0.0.1"

@@ -99,8 +99,9 @@ def check(link: Link) -> Result:
     return Result(link, status, "ok" if status < 400 else f"HTTP {status}")
 
 
-def check_all(links: Iterable[Link], checker: Callable[[Link], Result] = check,
-              workers: int = 8) -> list[Result]:
+def check_all(
+    links: Iterable[Link], checker: Callable[[Link], Result] = check, workers: int = 8
+) -> list[Result]:
     with ThreadPoolExecutor(max_workers=workers) as pool:
         return list(pool.map(checker, links))
 
@@ -116,13 +117,18 @@ def render_report(results: list[Result], *, today: dt.date | None = None) -> str
         "Fix a link by editing the paper's file (see CONTRIBUTING.md); when a repository or page "
         "has moved, point at the new place, and when it is gone for good, delete the line.",
     ]
-    for title, rows in (("Broken (404 / 410)", broken),
-                        ("Could not check (may be temporary)", unchecked)):
+    for title, rows in (
+        ("Broken (404 / 410)", broken),
+        ("Could not check (may be temporary)", unchecked),
+    ):
         if not rows:
             continue
         out += ["", f"### {title}", "", "| Paper | Field | Link | Answer |", "|---|---|---|---|"]
-        out += [f"| `{r.link.paper}` (`papers/{r.link.file}`) | {r.link.field} | {r.link.url} "
-                f"| {r.detail.replace('|', '/')} |" for r in rows]
+        out += [
+            f"| `{r.link.paper}` (`papers/{r.link.file}`) | {r.link.field} | {r.link.url} "
+            f"| {r.detail.replace('|', '/')} |"
+            for r in rows
+        ]
     return "\n".join(out) + "\n"
 
 

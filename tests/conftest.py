@@ -19,7 +19,7 @@ import httpx
 import pytest
 import uvicorn
 
-from app.build.build import build
+from app.build import build
 from app.config import Settings
 
 FIXTURES = Path(__file__).parent / "fixtures"

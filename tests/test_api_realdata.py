@@ -9,7 +9,7 @@ import sqlite3
 import httpx
 import pytest
 
-from app.build.build import build
+from app.build import build
 from app.config import Settings
 from tests.conftest import REPO, LiveServer
 

@@ -11,8 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from app.build.build import build, citation_key, current_version
+from app.build import build
+from app.build.rows import citation_key
 from app.contract.validate import ValidationFailed
+from app.store.version import sqlite_version as current_version
 from tests.conftest import BAD, GOOD
 
 

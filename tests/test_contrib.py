@@ -518,7 +518,7 @@ def test_contributing_worked_example_runs(tmp_path: Path, name: str):
 
 
 def test_data_version_changes_with_the_content(tree: Path, tmp_path: Path):
-    from app.build.build import build
+    from app.build import build
 
     first = build(tree, tmp_path / "a.db").data_version
     assert build(tree, tmp_path / "b.db").data_version == first  # same bytes, same version

@@ -19,9 +19,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from app.build.build import build, current_version
+from app.build import build
 from app.config import Settings
 from app.main import DatabaseCorrupt, DatabaseMissing, DatabaseStale, create_app
+from app.store.version import sqlite_version as current_version
 from tests.conftest import GOOD, REPO, _free_port
 
 PAPER = "papers/rafailov2023-dpo.yaml"

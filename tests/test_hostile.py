@@ -11,7 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from app.build.build import build
+from app.build import build
 from app.config import Settings
 from app.contract.validate import load_taxonomy
 from tests.conftest import FIXTURES, GOOD, LiveServer

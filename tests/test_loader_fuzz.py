@@ -20,7 +20,8 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from app.contract.validate import data_files, load_taxonomy
+from app.contract.files import data_files
+from app.contract.validate import load_taxonomy
 
 GOOD = Path(__file__).parent / "fixtures" / "good"
 APP = Path(__file__).resolve().parents[1] / "app"

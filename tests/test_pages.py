@@ -27,7 +27,7 @@ import httpx
 import pytest
 import yaml
 
-from app.build.build import build
+from app.build import build
 from app.config import Settings
 from app.main import create_app
 from app.web.pages import present

@@ -17,7 +17,7 @@ from pydantic import BaseModel, ValidationError
 
 from app.contract import schema as s
 from app.contract.yamlio import Loc, ParsedYaml, dotted, parse_yaml
-from app.store.version import _yaml_files, content_hash, data_files  # noqa: F401  (re-exported)
+from app.contract.files import content_hash, data_files, yaml_files
 
 MODELINE_PREFIX = "# yaml-language-server: $schema="
 EXPECTED_MODELINE = {
@@ -493,7 +493,7 @@ def load_taxonomy(data_dir: Path) -> tuple[Taxonomy | None, list[Problem]]:
         problems.append(Problem(survey_path, 1, "(file)", "survey.yaml is missing"))
 
     dims: list[tuple[s.Dimension, SourceFile]] = []
-    for path in _yaml_files(data_dir / "dimensions"):
+    for path in yaml_files(data_dir / "dimensions"):
         src = _read(path, "dimension", problems, contents)
         if src is None:
             continue
@@ -506,7 +506,7 @@ def load_taxonomy(data_dir: Path) -> tuple[Taxonomy | None, list[Problem]]:
     _check_dimensions(dims, problems)
 
     papers: list[tuple[s.Paper, SourceFile]] = []
-    for path in _yaml_files(data_dir / "papers"):
+    for path in yaml_files(data_dir / "papers"):
         src = _read(path, "paper", problems, contents)
         if src is None:
             continue

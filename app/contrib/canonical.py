@@ -34,7 +34,8 @@ import yaml
 from pydantic import BaseModel
 
 from app.contract import schema as s
-from app.contract.validate import EXPECTED_MODELINE, MODELINE_PREFIX, Problem, data_files
+from app.contract.files import data_files
+from app.contract.validate import EXPECTED_MODELINE, MODELINE_PREFIX, Problem
 from app.contract.yamlio import parse_yaml
 
 WIDTH = 100

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from app.contract.validate import data_files
+from app.contract.files import data_files
 from app.contract.yamlio import parse_yaml
 
 PLACEMENT_FIELDS = {"classification", "relations"}

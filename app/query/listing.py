@@ -17,7 +17,6 @@ import re
 import weakref
 from dataclasses import dataclass, field
 from functools import lru_cache
-from types import ModuleType
 from typing import Any
 from urllib.parse import quote_plus
 
@@ -25,6 +24,7 @@ from sqlalchemy import Connection, Engine, text
 
 from app.query.cache import LRU
 from app.store import dialect
+from app.store.dialect import Dialect
 from app.web.errors import ApiError
 
 SORTS = ("year", "-year", "-added", "title", "relevance")
@@ -210,7 +210,7 @@ class _Resolved:
     groups: dict[str, list[str]]  # dimension id -> category ids (OR)
     query: PaperQuery
     fts_match: str | None
-    sql: ModuleType = dialect.dialect_sqlite  # the engine's dialect module (app.store.dialect)
+    sql: Dialect  # the engine serving the connection
 
 
 @dataclass

@@ -26,6 +26,7 @@ from app.query.listing import (
     parse_paper_query,
 )
 from app.store import dialect
+from app.store.dialect import HIT_END, HIT_START
 from app.web.errors import ApiError
 
 if TYPE_CHECKING:
@@ -301,7 +302,7 @@ def segments(marked: str) -> list[dict[str, Any]]:
     [{'text': 'a ', 'hit': False}, {'text': 'b', 'hit': True}, {'text': ' c', 'hit': False}]
     """
     out: list[dict[str, Any]] = []
-    for n, part in enumerate(re.split(f"[{dialect.HIT_START}{dialect.HIT_END}]", marked)):
+    for n, part in enumerate(re.split(f"[{HIT_START}{HIT_END}]", marked)):
         if part:
             out.append({"text": part, "hit": n % 2 == 1})
     return out

@@ -1,37 +1,64 @@
-"""Pick the engine-specific module for a database URL or an open connection.
+"""The contract between read code and a SQL engine, and how an engine is picked.
 
-All engine-specific SQL lives in one module per engine: :mod:`app.store.sqlite` (the embedded
-default, FTS5) and :mod:`app.store.postgres` (PostgreSQL, tsvector/tsquery). Both expose the
-same names; read code asks ``dialect.of(conn)`` for the one serving a connection. The SQLite
-names are re-exported here so existing callers keep working.
+Each engine has one module that implements :class:`Dialect`: :mod:`app.store.sqlite` (the
+embedded default, FTS5) and :mod:`app.store.postgres` (tsvector/tsquery). Read code asks
+:func:`of` for the dialect serving a connection; start-up and the build ask :func:`for_url`.
+``tests/test_store.py`` checks that both modules implement every member with the same signature.
 """
 
 from __future__ import annotations
 
-from types import ModuleType
+import re
+from typing import TYPE_CHECKING, Protocol
 
-from sqlalchemy import Connection
-
-from app.store import sqlite as dialect_sqlite
-from app.store.sqlite import (  # noqa: F401  (the SQLite default, re-exported)
-    FTS_TABLES,
-    HIT_END,
-    HIT_START,
-    NO_MATCH,
-    category_match_count_statement,
-    category_search_statement,
-    check_fts5,
-    finish_build,
-    fts_query,
-    paper_match_count_statement,
-    paper_match_subquery,
-    paper_rank_subquery,
-    paper_search_statement,
-    readonly_engine,
-    write_engine,
-)
+if TYPE_CHECKING:
+    from sqlalchemy import Connection, Engine
 
 POSTGRES_SCHEMES = ("postgresql", "postgres")
+
+# Highlights are marked with two control characters that validated text cannot contain;
+# app.query.search splits on them into {"text", "hit"} segments, so pages escape everything.
+HIT_START = "\x02"
+HIT_END = "\x03"
+
+_WORD = re.compile(r"[\w]+", re.UNICODE)
+MAX_QUERY_WORDS = 16
+
+
+def query_words(text: str) -> list[str]:
+    """The searchable words of what a person typed (lower-cased, at most 16), in order."""
+    return _WORD.findall(text.lower())[:MAX_QUERY_WORDS]
+
+
+class Dialect(Protocol):
+    """What one engine module provides. Statements bind ``:fts_match`` (from :meth:`fts_query`,
+    or :attr:`NO_MATCH` when nothing is searchable) and, where they page, ``:limit``/``:offset``;
+    ranks are "lower is better"."""
+
+    NAME: str
+    NO_MATCH: str
+
+    def display_url(self, url: str) -> str: ...
+
+    def current_version(self, url: str) -> str | None: ...
+
+    def readonly_engine(self, url: str) -> Engine: ...
+
+    def fts_query(self, text: str) -> str | None: ...
+
+    def paper_match_subquery(self) -> str: ...
+
+    def paper_rank_subquery(self) -> str: ...
+
+    def paper_rank_page_subquery(self) -> str: ...
+
+    def paper_search_statement(self) -> str: ...
+
+    def paper_match_count_statement(self) -> str: ...
+
+    def category_search_statement(self) -> str: ...
+
+    def category_match_count_statement(self) -> str: ...
 
 
 def is_postgres(url: str | None) -> bool:
@@ -40,21 +67,23 @@ def is_postgres(url: str | None) -> bool:
     return bool(url) and url.split(":", 1)[0].split("+", 1)[0] in POSTGRES_SCHEMES
 
 
-def for_url(url: str | None) -> ModuleType:
-    """The dialect module for a database URL (None or a SQLite URL: SQLite)."""
+def for_url(url: str) -> Dialect:
+    """The dialect for a database URL (``sqlite:///path`` or PostgreSQL)."""
     if is_postgres(url):
-        from app.store import (
-            postgres as dialect_postgres,  # imported lazily: psycopg is an optional extra
-        )
+        from app.store import postgres  # imported lazily: psycopg is an optional extra
 
-        return dialect_postgres
-    return dialect_sqlite
+        return postgres
+    from app.store import sqlite
+
+    return sqlite
 
 
-def of(conn: Connection) -> ModuleType:
-    """The dialect module serving an open connection."""
+def of(conn: Connection) -> Dialect:
+    """The dialect serving an open connection."""
     if conn.dialect.name == "postgresql":
-        from app.store import postgres as dialect_postgres
+        from app.store import postgres
 
-        return dialect_postgres
-    return dialect_sqlite
+        return postgres
+    from app.store import sqlite
+
+    return sqlite

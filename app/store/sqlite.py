@@ -1,47 +1,44 @@
-"""Everything SQLite-specific: connection URLs, read-only opening, and FTS5.
+"""The SQLite side of the store: read-only engines, the data version, and FTS5 search SQL.
 
-Keep SQLite-specific SQL here and nowhere else; :mod:`app.store.postgres` exposes the same
-names for PostgreSQL and :mod:`app.store.dialect` picks one (see docs/architecture.md).
+This module implements :class:`app.store.dialect.Dialect` (a test checks it); the writer that
+fills a SQLite file lives in :mod:`app.build.sqlite`.
 """
 
 from __future__ import annotations
 
-import re
 import sqlite3
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.pool import QueuePool, StaticPool
+from sqlalchemy import Engine, create_engine
+from sqlalchemy.pool import QueuePool
 
-FTS_TABLES = (
-    # One row per paper: what full-text search over papers reads.
-    "CREATE VIRTUAL TABLE paper_fts USING fts5("
-    "paper_id UNINDEXED, title, authors, summary, categories, venue, "
-    "tokenize = 'porter unicode61 remove_diacritics 2')",
-    # One row per category (and per dimension): what /search reads besides papers.
-    "CREATE VIRTUAL TABLE category_fts USING fts5("
-    "category_id UNINDEXED, kind UNINDEXED, name, description, "
-    "tokenize = 'porter unicode61 remove_diacritics 2')",
-)
+from app.store.dialect import HIT_END, HIT_START, query_words
+from app.store.version import sqlite_version
+
+NAME = "sqlite"
 
 
-def write_engine(path: Path) -> Engine:
-    """An engine on a fresh file the build writes into (fast, unsafe pragmas are fine there:
-    a crash leaves only a temp file that is never renamed into place)."""
-    engine = create_engine(f"sqlite:///{path}", poolclass=StaticPool)
-
-    @event.listens_for(engine, "connect")
-    def _pragmas(dbapi_conn: sqlite3.Connection, _record: object) -> None:
-        dbapi_conn.execute("PRAGMA journal_mode = OFF")
-        dbapi_conn.execute("PRAGMA synchronous = OFF")
-        dbapi_conn.execute("PRAGMA foreign_keys = ON")
-
-    return engine
+def path_of(url: str) -> Path:
+    """The file a ``sqlite:///path`` URL names."""
+    return Path(url.removeprefix("sqlite:///"))
 
 
-def readonly_engine(path: Path) -> Engine:
+def url_for(path: Path) -> str:
+    return f"sqlite:///{path}"
+
+
+def display_url(url: str) -> str:
+    return str(path_of(url))
+
+
+def current_version(url: str) -> str | None:
+    """The data version of the database file, or None when it is missing or unreadable."""
+    return sqlite_version(path_of(url))
+
+
+def readonly_engine(url: str) -> Engine:
     """An engine that cannot write: the file is opened with ``mode=ro`` and ``query_only``."""
-    uri = f"file:{path.resolve()}?mode=ro"
+    uri = f"file:{path_of(url).resolve()}?mode=ro"
 
     def connect() -> sqlite3.Connection:
         conn = sqlite3.connect(uri, uri=True, check_same_thread=False)
@@ -61,20 +58,7 @@ def readonly_engine(path: Path) -> Engine:
     )
 
 
-def check_fts5() -> None:
-    """Fail early and clearly when this Python's SQLite lacks FTS5."""
-    conn = sqlite3.connect(":memory:")
-    try:
-        conn.execute("CREATE VIRTUAL TABLE t USING fts5(x)")
-    except sqlite3.OperationalError as exc:  # pragma: no cover - depends on the platform
-        raise RuntimeError("this Python's SQLite has no FTS5; install a build with FTS5") from exc
-    finally:
-        conn.close()
-
-
-_TOKEN = re.compile(r"[\w]+", re.UNICODE)
-
-
+# --- Full-text search statements (read side) ------------------------------------------------
 def fts_query(text: str) -> str | None:
     """Turn what a person typed into a safe FTS5 MATCH expression.
 
@@ -82,29 +66,12 @@ def fts_query(text: str) -> str | None:
     while typing. FTS5 operators and quotes typed by the user are treated as plain words.
     Returns None when nothing searchable is left.
     """
-    words = _TOKEN.findall(text.lower())[:16]
+    words = query_words(text)
     if not words:
         return None
-    terms = [f'"{w}"' for w in words[:-1]] + [f'"{words[-1]}"*']
-    return " ".join(terms)
+    return " ".join([f'"{w}"' for w in words[:-1]] + [f'"{words[-1]}"*'])
 
 
-def finish_build(conn: sqlite3.Connection) -> None:
-    """Optimise the FTS indexes and planner statistics before the file is published."""
-    conn.execute("INSERT INTO paper_fts(paper_fts) VALUES('optimize')")
-    conn.execute("INSERT INTO category_fts(category_fts) VALUES('optimize')")
-    conn.execute("ANALYZE")
-    # The INSERTs above opened an implicit transaction (sqlite3's default isolation level):
-    # commit it. Closing without a commit rolls back, and with journal_mode=OFF a rollback of
-    # pages already spilled to disk corrupts the file (seen at 10k papers: "malformed").
-    conn.commit()
-
-
-# --- Full-text search statements (read side) ------------------------------------------------
-# Highlights are marked with two control characters no paper text contains; app.query.reads splits
-# on them into {"text", "hit"} segments, so pages escape everything and never trust markup.
-HIT_START = "\x02"
-HIT_END = "\x03"
 # What ``:fts_match`` is bound to when the user typed nothing searchable: matches no row.
 NO_MATCH = '""'
 
@@ -114,7 +81,7 @@ _PAPER_WEIGHTS = "0.0, 10.0, 4.0, 1.0, 2.0, 1.0"
 _CATEGORY_WEIGHTS = "0.0, 0.0, 5.0, 1.0"
 
 
-# The build gives each paper_fts row the rowid of its paper row (app.build.build), so matches are
+# The build gives each paper_fts row the rowid of its paper row (app.build.sqlite), so matches are
 # joined on rowids: reading the UNINDEXED paper_id column loads each match's whole content row
 # (summary included), which made counting 4k matches at 10k papers ~10x slower.
 

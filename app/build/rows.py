@@ -1,0 +1,210 @@
+"""Taxonomy -> table rows, computed once and handed to the writer of either engine."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import unicodedata
+from dataclasses import dataclass
+
+from app.contract.schema import Paper
+from app.contract.validate import Taxonomy
+from app.store.version import BUILD_VERSION, version_for
+
+# Tables the build derives from the others with plain SQL, once they are filled (both engines).
+DERIVED: tuple[str, ...] = (
+    "INSERT INTO paper_rollup (year, venue, status, kind, n) "
+    "SELECT year, venue, status, kind, COUNT(*) FROM paper GROUP BY year, venue, status, kind",
+)
+
+
+@dataclass(frozen=True)
+class Rows:
+    """Every row of a build, per table, in insert order."""
+
+    dimensions: list[dict]
+    categories: list[dict]
+    papers: list[dict]
+    placements: list[dict]
+    relations: list[dict]
+    meta: list[dict]
+    paper_fts: list[tuple]  # paper_id, title, authors, summary, categories, venue
+    category_fts: list[tuple]  # category_id, kind, name, description
+    counts: dict[str, int]
+
+    def tables(self) -> dict[str, list[dict]]:
+        """Plain tables by name, in an order that satisfies their foreign keys."""
+        return {
+            "dimension": self.dimensions,
+            "category": self.categories,
+            "paper": self.papers,
+            "paper_category": self.placements,
+            "relation": self.relations,
+            "meta": self.meta,
+        }
+
+
+def data_version(taxonomy: Taxonomy) -> str:
+    return version_for(taxonomy.content_hash)
+
+
+def rows_for(taxonomy: Taxonomy) -> Rows:
+    """All rows of the database built from ``taxonomy``."""
+    categories = {row["id"]: row for row in _category_rows(taxonomy)}
+    papers, placements, relations, paper_fts = _paper_rows(taxonomy, categories)
+    counts = {
+        "dimensions": len(taxonomy.dimensions),
+        "categories": len(categories),
+        "papers": len(papers),
+        "relations": len(relations),
+        "placements": sum(1 for p in placements if p["direct"]),
+    }
+    survey = taxonomy.survey.model_dump(mode="json") if taxonomy.survey else None
+    meta = {
+        "data_version": data_version(taxonomy),
+        "content_hash": taxonomy.content_hash,
+        "build_version": BUILD_VERSION,
+        "built_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "counts": json.dumps(counts),
+        "survey": json.dumps(survey, ensure_ascii=False),
+    }
+    return Rows(
+        dimensions=[
+            {
+                "id": d.id,
+                "name": d.name,
+                "question": d.question,
+                "description": d.description,
+                "provenance": json.dumps(list(d.provenance)),
+                "ord": d.order,
+            }
+            for d in taxonomy.dimensions
+        ],
+        categories=list(categories.values()),
+        papers=papers,
+        placements=placements,
+        relations=relations,
+        meta=[{"key": k, "value": v} for k, v in meta.items()],
+        paper_fts=paper_fts,
+        category_fts=[
+            (c["id"], "category", c["name"], c["description"]) for c in categories.values()
+        ]
+        + [(d.id, "dimension", d.name, d.description) for d in taxonomy.dimensions],
+        counts=counts,
+    )
+
+
+def _ascii(text: str) -> str:
+    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
+
+
+_STOP = {"a", "an", "the", "on", "of", "for", "to", "in", "and", "is", "are", "from", "with", "via"}
+
+
+def citation_key(paper: Paper) -> str:
+    """``rafailov2023direct``: family name of the first author, year, first real title word."""
+    family = "".join(ch for ch in _ascii(paper.authors[0].split()[-1]) if ch.isalnum())
+    words = ["".join(ch for ch in _ascii(w) if ch.isalnum()) for w in paper.title.split()]
+    word = next((w for w in words if w and w not in _STOP), "paper")
+    return f"{family}{paper.year}{word}"
+
+
+def _category_rows(taxonomy: Taxonomy) -> list[dict]:
+    rows = []
+    for dim in taxonomy.dimensions:
+        parent = {c.id: c.parent for c in dim.categories}
+        for ord_, cat in enumerate(dim.categories):
+            chain = [cat.id]
+            while parent[chain[-1]]:
+                chain.append(parent[chain[-1]])
+            rows.append(
+                {
+                    "id": cat.id,
+                    "dimension_id": dim.id,
+                    "parent_id": cat.parent,
+                    "name": cat.name,
+                    "description": cat.description,
+                    "provenance": json.dumps(list(cat.provenance)),
+                    "depth": len(chain) - 1,
+                    "path": "/".join(reversed(chain)),
+                    "ord": ord_,
+                    "sparse": cat.sparse,
+                    "sparse_reason": cat.sparse_reason,
+                    "direct_count": 0,
+                    "rollup_count": 0,
+                }
+            )
+    return rows
+
+
+def _paper_rows(taxonomy: Taxonomy, categories: dict[str, dict]) -> tuple[list, list, list, list]:
+    papers, placements, relations, fts = [], [], [], []
+    keys: dict[str, int] = {}
+    for paper in sorted(taxonomy.papers, key=lambda p: p.id):
+        key = citation_key(paper)
+        keys[key] = keys.get(key, 0) + 1
+        if keys[key] > 1:  # stable disambiguation: second paper with the same key gets "b", ...
+            key = f"{key}{chr(ord('a') + keys[key] - 1)}"
+        src = taxonomy.sources[f"paper:{paper.id}"].path
+        verified = paper.provenance.verified
+        papers.append(
+            {
+                "id": paper.id,
+                "title": paper.title,
+                "authors": json.dumps(paper.authors, ensure_ascii=False),
+                "first_author": paper.authors[0],
+                "year": paper.year,
+                "kind": paper.kind,
+                "status": paper.status,
+                "venue": paper.venue,
+                "arxiv": paper.arxiv,
+                "doi": paper.doi,
+                "url": paper.url,
+                "code": paper.code,
+                "summary": paper.summary,
+                "losses": json.dumps(paper.losses),
+                "classification_source": paper.provenance.classification,
+                "attested": json.dumps(paper.provenance.attested),
+                "added": paper.provenance.added.isoformat(),
+                "verified_source": verified.source if verified else None,
+                "verified_on": verified.on.isoformat() if verified else None,
+                "bibkey": key,
+                "source_path": src.relative_to(taxonomy.data_dir).as_posix(),
+            }
+        )
+        rolled: dict[str, bool] = {}
+        names = []
+        for cat_ids in paper.classification.values():
+            for cat_id in cat_ids:
+                rolled[cat_id] = True
+                names.append(categories[cat_id]["name"])
+                for ancestor in categories[cat_id]["path"].split("/")[:-1]:
+                    rolled.setdefault(ancestor, False)
+        for cat_id, direct in rolled.items():
+            cat = categories[cat_id]
+            placements.append(
+                {
+                    "paper_id": paper.id,
+                    "category_id": cat_id,
+                    "dimension_id": cat["dimension_id"],
+                    "direct": direct,
+                }
+            )
+            cat["rollup_count"] += 1
+            if direct:
+                cat["direct_count"] += 1
+        for rel in paper.relations:
+            relations.append(
+                {"source_id": paper.id, "type": rel.type, "target_id": rel.target, "note": rel.note}
+            )
+        fts.append(
+            (
+                paper.id,
+                paper.title,
+                ", ".join(paper.authors),
+                paper.summary,
+                " | ".join(names),
+                paper.venue or "",
+            )
+        )
+    return papers, placements, relations, fts
