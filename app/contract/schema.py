@@ -63,6 +63,18 @@ class RelationType(StrEnum):
     compares_with = "compares-with"
 
 
+# Relations that run from the newer paper to the older one: a paper can only extend, evaluate,
+# compare with or reuse the reward of work that already existed.
+DIRECTIONAL_RELATIONS = frozenset(
+    {
+        RelationType.extends,
+        RelationType.evaluates,
+        RelationType.compares_with,
+        RelationType.uses_reward_from,
+    }
+)
+
+
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", use_enum_values=True)
 
@@ -217,6 +229,19 @@ class Paper(Strict):
         min_length=1,
         description="Exact title as on the arXiv abstract page.",
         examples=["Direct Preference Optimization: Your Language Model is Secretly a Reward Model"],
+    )
+    short_name: Text | None = Field(
+        default=None,
+        min_length=1,
+        max_length=40,
+        description="The name people call the method or resource by, as the paper writes it.",
+        examples=["DPO"],
+    )
+    aliases: list[Annotated[Text, StringConstraints(min_length=1, max_length=80)]] = Field(
+        default_factory=list,
+        max_length=12,
+        description="Other names people search for (acronym expansions, later names).",
+        examples=[["Direct Preference Optimization"]],
     )
     authors: list[Text] = Field(
         min_length=1,
