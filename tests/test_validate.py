@@ -116,10 +116,18 @@ EXPECTED = {
         "(known: construction, evaluation, expression, feedback-source, format, formulation, "
         "granularity, optimization, setting)"
     ],
+    "papers/relation-to-later-paper.yaml": [
+        "papers/relation-to-later-paper.yaml:20: relations[0].type: extends points to a later "
+        "paper ('rafailov2023-dpo', arXiv 2305.18290; this paper arXiv 2212.08073): reverse the "
+        "relation, or add a note saying why (a later version, for instance)"
+    ],
+    "papers/short-name-too-long.yaml": [
+        "papers/short-name-too-long.yaml:4: short_name: String should have at most 40 characters"
+    ],
     "papers/unknown-field.yaml": [
-        "papers/unknown-field.yaml:9: colour: unknown field (allowed: id, title, authors, year, "
-        "kind, status, venue, arxiv, doi, url, code, summary, classification, relations, losses, "
-        "provenance)"
+        "papers/unknown-field.yaml:9: colour: unknown field (allowed: id, title, short_name, "
+        "aliases, authors, year, kind, status, venue, arxiv, doi, url, code, summary, "
+        "classification, relations, losses, provenance)"
     ],
     "papers/unknown-loss.yaml": [
         "papers/unknown-loss.yaml:22: losses[0]: unknown loss 'magic-loss' (known: "

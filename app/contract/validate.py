@@ -329,6 +329,7 @@ def _check_papers(
         for cat in dim.categories:
             cat_dim.setdefault(cat.id, dim.id)  # a duplicate id is reported once, where defined
     paper_ids = {p.id for p, _ in papers}
+    by_id = {p.id: (p, src) for p, src in papers}
     groups: dict[tuple[str, str], list[tuple[SourceFile, int, str]]] = {}
     for paper, src in papers:
         for key, value in (
@@ -425,6 +426,23 @@ def _check_papers(
                     )
                 )
             edges.add((rel.type, rel.target))
+            target = by_id.get(rel.target)
+            if (
+                rel.type in s.DIRECTIONAL_RELATIONS
+                and rel.note is None
+                and target is not None
+                and _predates(paper, target[0])
+            ):
+                problems.append(
+                    Problem(
+                        src.path,
+                        line_of(("relations", index, "type")),
+                        f"relations[{index}].type",
+                        f"{rel.type} points to a later paper ({rel.target!r}, "
+                        f"{_first_seen(target[0])}; this paper {_first_seen(paper)}): reverse "
+                        "the relation, or add a note saying why (a later version, for instance)",
+                    )
+                )
 
         if loss_ids is not None:
             for index, loss in enumerate(paper.losses):
@@ -443,7 +461,6 @@ def _check_papers(
         for rel in paper.relations:
             if rel.type == "extends" and rel.target != paper.id and rel.target in paper_ids:
                 extends.add_edge(paper.id, rel.target)
-    by_id = {p.id: (p, src) for p, src in papers}
     for cycle in _cycles(extends):
         start = min(cycle)
         ordered = _rotate(cycle, start)
@@ -460,6 +477,22 @@ def _check_papers(
                 "cycle in 'extends': " + " -> ".join(ordered + [start]),
             )
         )
+
+
+def _first_seen(paper: s.Paper) -> str:
+    return f"arXiv {paper.arxiv}" if paper.arxiv else str(paper.year)
+
+
+def _predates(source: s.Paper, target: s.Paper) -> bool:
+    """Whether ``source`` appeared before ``target``: by new-style arXiv ids (YYMM.NNNNN, which
+    arXiv hands out in order) when both have one, else by year."""
+    if source.arxiv and target.arxiv:
+        a, b = s.ARXIV_NEW_RE.match(source.arxiv), s.ARXIV_NEW_RE.match(target.arxiv)
+        if a and b:
+            return tuple(map(int, source.arxiv.split("."))) < tuple(
+                map(int, target.arxiv.split("."))
+            )
+    return source.year < target.year
 
 
 def known_loss_ids() -> set[str] | None:
