@@ -21,10 +21,11 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app import __version__
 from app.config import Settings
+from app.errors import AtlasError
 from app.store import dialect
 from app.store.version import is_built_by_this_app
 from app.web.api import routes as api
-from app.web.errors import ApiError, error_body
+from app.web.errors import ApiError, error_body, from_domain
 from app.web.http import ApiHttpMiddleware, docs_router
 from app.web.lab import routes as losses
 from app.web.pages import routes as pages
@@ -159,6 +160,10 @@ def _install_error_handlers(app: FastAPI) -> None:
         if _wants_html(request):
             return pages.error_page(request, exc.status, exc.message)
         return JSONResponse(exc.body(), status_code=exc.status)
+
+    @app.exception_handler(AtlasError)
+    async def _domain_error(request: Request, exc: AtlasError):
+        return await _api_error(request, from_domain(exc))
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError):

@@ -14,12 +14,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from app.errors import AtlasError, InvalidInput
 from app.losses.compute import compute
 from app.losses.pairwise import dpo, ipo
 from app.losses.reference_free import cpo, simpo
 from app.losses.registry import LOSSES
 from app.losses.spec import InputSpec, ParamSpec
-from app.web.errors import ApiError
 
 SETTINGS = settings(
     max_examples=60,
@@ -110,10 +110,10 @@ def test_finite_inputs_in_range_give_finite_outputs(loss_id: str) -> None:
         inputs, params = request
         try:
             result = compute(loss_id, inputs, params)
-        except ApiError as exc:
+        except AtlasError as exc:
             # A loss's own consistency rule may refuse a redrawn batch (e.g. a GRPO group whose
             # rewards no longer match); an overflow would name "finite" and is a failure.
-            assert exc.status == 422
+            assert isinstance(exc, InvalidInput)
             assert not any("finite" in str(d) or "overflow" in str(d) for d in exc.details), exc
             return
         assert math.isfinite(result.loss)
@@ -131,8 +131,8 @@ def test_extreme_inputs_give_finite_results_or_a_422(loss_id: str) -> None:
         inputs, params = request
         try:
             result = compute(loss_id, inputs, params)
-        except ApiError as exc:
-            assert exc.status == 422
+        except AtlasError as exc:
+            assert isinstance(exc, InvalidInput)
             return
         assert math.isfinite(result.loss)
         for name in ("per_example", "chosen_rewards", "rejected_rewards"):
@@ -200,7 +200,7 @@ def test_permuting_pairs_permutes_per_example_losses(loss_id: str) -> None:
         inputs, params = request
         try:
             base = compute(loss_id, inputs, params)
-        except ApiError:
+        except AtlasError:
             return
         n = len(base.per_example)
         order = data.draw(st.permutations(range(n)))
@@ -253,7 +253,7 @@ def test_overflow_in_both_directions_is_a_quiet_422() -> None:
         "reference_chosen_logps": zero,
         "reference_rejected_logps": zero,
     }
-    with pytest.raises(ApiError) as caught:
+    with pytest.raises(AtlasError) as caught:
         compute("robust-dpo", inputs, {"beta": 100.0})
-    assert caught.value.status == 422
+    assert isinstance(caught.value, InvalidInput)
     assert "overflows" in caught.value.message

@@ -14,10 +14,10 @@ import numpy as np
 import pytest
 import yaml
 
+from app.errors import AtlasError, InvalidInput, NotFound
 from app.losses.compute import MAX_ELEMENTS, compute, curve
 from app.losses.curves import CURVES, margin_curve
 from app.losses.registry import LOSSES, get_spec
-from app.web.errors import ApiError
 from app.web.lab import forms
 from app.web.lab.mathml import to_mathml
 from app.web.lab.svg import Series, line_chart
@@ -652,24 +652,24 @@ INVALID = [
     ids=[f"{c[0]}-{c[3]}-{i}" for i, c in enumerate(INVALID)],
 )
 def test_invalid_request_is_422_naming_the_field(loss_id, inputs, params, field):
-    with pytest.raises(ApiError) as caught:
+    with pytest.raises(AtlasError) as caught:
         compute(loss_id, inputs, params)
-    assert caught.value.status == 422
+    assert isinstance(caught.value, InvalidInput)
     assert field in [detail["field"] for detail in caught.value.details]
     assert field in caught.value.message or len(caught.value.details) > 1
 
 
 def test_all_problems_are_reported_at_once():
-    with pytest.raises(ApiError) as caught:
+    with pytest.raises(AtlasError) as caught:
         compute("dpo", {"policy_chosen_logps": [1.0]}, {"beta": -1})
     fields = {d["field"] for d in caught.value.details}
     assert {"inputs.policy_chosen_logps", "inputs.policy_rejected_logps", "params.beta"} <= fields
 
 
 def test_unknown_loss_is_404_listing_valid_ids():
-    with pytest.raises(ApiError) as caught:
+    with pytest.raises(AtlasError) as caught:
         compute("dpoo", {}, {})
-    assert caught.value.status == 404
+    assert isinstance(caught.value, NotFound)
     assert caught.value.details == sorted(LOSSES)
 
 
@@ -682,15 +682,17 @@ def test_unknown_loss_is_404_listing_valid_ids():
     ],
 )
 def test_curve_rejects_bad_ranges(kwargs, field):
-    with pytest.raises(ApiError) as caught:
+    with pytest.raises(AtlasError) as caught:
         curve("dpo", {}, **kwargs)
-    assert caught.value.status == 422 and field in [d["field"] for d in caught.value.details]
+    assert isinstance(caught.value, InvalidInput) and field in [
+        d["field"] for d in caught.value.details
+    ]
 
 
 def test_curve_of_a_non_pairwise_loss_is_422():
-    with pytest.raises(ApiError) as caught:
+    with pytest.raises(AtlasError) as caught:
         curve("kto", {})
-    assert caught.value.status == 422 and "dpo" in caught.value.details
+    assert isinstance(caught.value, InvalidInput) and "dpo" in caught.value.details
 
 
 def test_curve_default_range_is_five_over_beta():

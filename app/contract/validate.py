@@ -16,8 +16,8 @@ import networkx as nx
 from pydantic import BaseModel, ValidationError
 
 from app.contract import schema as s
+from app.contract.files import content_hash, yaml_files
 from app.contract.yamlio import Loc, ParsedYaml, dotted, parse_yaml
-from app.contract.files import content_hash, data_files, yaml_files
 
 MODELINE_PREFIX = "# yaml-language-server: $schema="
 EXPECTED_MODELINE = {

@@ -1,9 +1,9 @@
 """The one entry point that takes untrusted inputs: validate, convert, evaluate, check the result.
 
-Every problem with the request becomes ``ApiError(422)`` whose details name the field in the
+Every problem with the request becomes ``InvalidInput`` whose details name the field in the
 app's shared shape (``{"field": "inputs.policy_chosen_logps", "message": "..."}``), all problems
 at once; an unknown
-loss is ``ApiError(404)`` listing the valid ids. Nothing here raises anything else for bad input.
+loss is ``NotFound`` listing the valid ids. Nothing here raises anything else for bad input.
 """
 
 from __future__ import annotations
@@ -14,11 +14,11 @@ from typing import Any
 
 import numpy as np
 
+from app.errors import InvalidInput
 from app.losses.curves import CURVES, default_range, margin_curve
 from app.losses.registry import get_spec
 from app.losses.result import LossResult
 from app.losses.spec import InputSpec, LossSpec, ParamSpec
-from app.web.errors import ApiError
 
 MAX_ELEMENTS = 10_000
 MAX_CURVE_POINTS = 1001
@@ -72,8 +72,7 @@ def curve(
     spec = get_spec(loss_id)
     if loss_id not in CURVES:
         with_curve = [loss for loss in CURVES]
-        raise ApiError(
-            422,
+        raise InvalidInput(
             f"loss {loss_id!r} has no margin curve; losses with one are listed in details",
             with_curve,
         )
@@ -114,15 +113,14 @@ def curve(
     }
 
 
-def _invalid(loss_id: str, errors: list[Error]) -> ApiError:
+def _invalid(loss_id: str, errors: list[Error]) -> InvalidInput:
     first = errors[0]
     more = (
         f" (and {len(errors) - 1} more problem{'s' if len(errors) > 2 else ''})"
         if len(errors) > 1
         else ""
     )
-    return ApiError(
-        422,
+    return InvalidInput(
         f"invalid request for loss {loss_id!r}: {first['field']} {first['message']}{more}",
         errors,
     )
@@ -404,9 +402,8 @@ def _check_finite(loss_id: str, result: LossResult) -> None:
         raise _overflow(loss_id, bad, "not finite")
 
 
-def _overflow(loss_id: str, fields: list[str], what: str) -> ApiError:
-    return ApiError(
-        422,
+def _overflow(loss_id: str, fields: list[str], what: str) -> InvalidInput:
+    return InvalidInput(
         f"invalid request for loss {loss_id!r}: the result overflows float64 "
         f"({', '.join('result.' + name for name in fields)}: {what}); the inputs are too large "
         "in magnitude for this loss "

@@ -8,10 +8,10 @@ policy-gradient family).
 
 from __future__ import annotations
 
+from app.errors import NotFound
 from app.losses import registry_pairwise, registry_policy
 from app.losses.curves import CURVES
 from app.losses.spec import FAMILIES, LossSpec
-from app.web.errors import ApiError
 
 LOSSES: dict[str, LossSpec] = {
     spec.id: spec for spec in registry_pairwise.SPECS + registry_policy.SPECS
@@ -19,12 +19,12 @@ LOSSES: dict[str, LossSpec] = {
 
 
 def get_spec(loss_id: str) -> LossSpec:
-    """The registry entry for ``loss_id``, or ApiError(404) whose details list the valid ids."""
+    """The registry entry for ``loss_id``, or NotFound whose details list the valid ids."""
     try:
         return LOSSES[loss_id]
     except KeyError:
-        raise ApiError(
-            404, f"unknown loss {loss_id!r}; valid ids are listed in details", sorted(LOSSES)
+        raise NotFound(
+            f"unknown loss {loss_id!r}; valid ids are listed in details", sorted(LOSSES)
         ) from None
 
 

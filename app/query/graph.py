@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, text
 
-from app.web.errors import ApiError
+from app.errors import InvalidQuery, NotFound
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -60,7 +60,7 @@ def build_graph(conn: Connection) -> nx.MultiDiGraph:
 def resolve_node(graph: nx.MultiDiGraph, ref: str, *, param: str = "id") -> str:
     """``kind:id`` as given, or a bare id looked up as a dimension, category, then paper.
 
-    Raises ``ApiError(404)`` naming ``param`` when nothing has that id."""
+    Raises ``NotFound`` naming ``param`` when nothing has that id."""
     if ":" in ref:
         if ref in graph:
             return ref
@@ -68,17 +68,16 @@ def resolve_node(graph: nx.MultiDiGraph, ref: str, *, param: str = "id") -> str:
         for kind in ("dimension", "category", "paper"):
             if f"{kind}:{ref}" in graph:
                 return f"{kind}:{ref}"
-    raise ApiError(404, f"no node '{ref}' in the graph", [{param: ref}])
+    raise NotFound(f"no node '{ref}' in the graph", [{param: ref}])
 
 
 def check_edge_kinds(edges: list[str] | None) -> tuple[str, ...]:
-    """The edge kinds to keep (all when None); ``ApiError(400)`` naming unknown ones."""
+    """The edge kinds to keep (all when None); ``InvalidQuery`` naming unknown ones."""
     if not edges:
         return EDGE_KINDS
     unknown = [e for e in edges if e not in EDGE_KINDS]
     if unknown:
-        raise ApiError(
-            400,
+        raise InvalidQuery(
             f"unknown edge kind {', '.join(repr(u) for u in unknown)}",
             [
                 {
@@ -125,8 +124,7 @@ def graph_elements(
     """
     kinds = set(check_edge_kinds(edges))
     if depth is not None and not 0 <= depth <= MAX_DEPTH:
-        raise ApiError(
-            400,
+        raise InvalidQuery(
             f"depth must be from 0 to {MAX_DEPTH}",
             [{"parameter": "depth", "message": f"got {depth}"}],
         )
@@ -164,7 +162,7 @@ def graph_elements(
 def _paper_node(graph: nx.MultiDiGraph, paper_id: str) -> str:
     node = f"paper:{paper_id}"
     if node not in graph:
-        raise ApiError(404, f"no paper '{paper_id}'", [{"paper": paper_id}])
+        raise NotFound(f"no paper '{paper_id}'", [{"paper": paper_id}])
     return node
 
 

@@ -22,10 +22,10 @@ from urllib.parse import quote_plus
 
 from sqlalchemy import Connection, Engine, text
 
+from app.errors import InvalidQuery
 from app.query.cache import LRU
 from app.store import dialect
 from app.store.dialect import Dialect
-from app.web.errors import ApiError
 
 SORTS = ("year", "-year", "-added", "title", "relevance")
 MAX_SIZE = 200
@@ -83,7 +83,7 @@ def parse_paper_query(
 ) -> PaperQuery:
     """Parse query-string pairs (``request.query_params.multi_items()``).
 
-    Raises ``ApiError(400)`` whose details name every unknown parameter, unknown operator and
+    Raises ``InvalidQuery`` whose details name every unknown parameter, unknown operator and
     bad value at once. Empty values (what an HTML form sends for an untouched field) are skipped.
     Dimension parameters are only checked against ``dimensions`` when it is given;
     :func:`list_papers` checks them against the database either way.
@@ -133,7 +133,7 @@ def parse_paper_query(
     if query.sort == "relevance" and not query.q:
         problems.append(_problem("_sort", "_sort=relevance needs a full-text query q"))
     if problems:
-        raise ApiError(400, _summary(problems), problems)
+        raise InvalidQuery(_summary(problems), problems)
     return query
 
 
@@ -289,7 +289,7 @@ def _resolve(conn: Connection, query: PaperQuery) -> _Resolved:
         if facet not in _PLAIN_FACETS and facet not in dims:
             problems.append(_problem("_facet", f"unknown facet '{facet}'"))
     if problems:
-        raise ApiError(400, _summary(problems), problems)
+        raise InvalidQuery(_summary(problems), problems)
     sql = dialect.of(conn)
     fts = sql.fts_query(query.q) if query.q else None
     return _Resolved(groups, query, fts, sql)
@@ -423,8 +423,7 @@ def decode_token(token: str, sort: str) -> dict[str, Any]:
         )
     )
     if not ok:
-        raise ApiError(
-            400,
+        raise InvalidQuery(
             "invalid _next token",
             [
                 _problem(

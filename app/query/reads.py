@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, text
 
+from app.errors import NotFound
 from app.query import bibtex
 from app.query.graph import lineage
 from app.query.listing import (
@@ -27,7 +28,6 @@ from app.query.listing import (
 )
 from app.store import dialect
 from app.store.dialect import HIT_END, HIT_START
-from app.web.errors import ApiError
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -117,7 +117,7 @@ def get_dimension(*, conn: Connection, dimension_id: str) -> dict[str, Any]:
         text("SELECT * FROM dimension WHERE id = :id"), {"id": dimension_id}
     ).one_or_none()
     if row is None:
-        raise ApiError(404, f"no dimension '{dimension_id}'", [{"dimension": dimension_id}])
+        raise NotFound(f"no dimension '{dimension_id}'", [{"dimension": dimension_id}])
     cats = [
         _category(c)
         for c in conn.execute(
@@ -163,7 +163,7 @@ def get_category(*, conn: Connection, category_id: str) -> dict[str, Any]:
         text("SELECT * FROM category WHERE id = :id"), {"id": category_id}
     ).one_or_none()
     if row is None:
-        raise ApiError(404, f"no category '{category_id}'", [{"category": category_id}])
+        raise NotFound(f"no category '{category_id}'", [{"category": category_id}])
     ancestors = row.path.split("/")[:-1]
     names = {
         r.id: r.name
@@ -192,7 +192,7 @@ def get_category(*, conn: Connection, category_id: str) -> dict[str, Any]:
 def _paper_or_404(conn: Connection, paper_id: str) -> Any:
     row = conn.execute(text("SELECT * FROM paper WHERE id = :id"), {"id": paper_id}).one_or_none()
     if row is None:
-        raise ApiError(404, f"no paper '{paper_id}'", [{"paper": paper_id}])
+        raise NotFound(f"no paper '{paper_id}'", [{"paper": paper_id}])
     return row
 
 
@@ -367,7 +367,7 @@ def _dimension_or_404(conn: Connection, dimension_id: str, param: str) -> Any:
         text("SELECT id, name FROM dimension WHERE id = :id"), {"id": dimension_id}
     ).one_or_none()
     if row is None:
-        raise ApiError(404, f"no dimension '{dimension_id}'", [{param: dimension_id}])
+        raise NotFound(f"no dimension '{dimension_id}'", [{param: dimension_id}])
     return row
 
 
@@ -472,8 +472,8 @@ def compare(*, conn: Connection, paper_ids: list[str]) -> dict[str, Any]:
     found = {r.id: r for r in conn.execute(text(f"SELECT * FROM paper WHERE {where}"), params)}
     missing = [pid for pid in ids if pid not in found]
     if missing:
-        raise ApiError(
-            404, f"no paper {', '.join(repr(m) for m in missing)}", [{"paper": m} for m in missing]
+        raise NotFound(
+            f"no paper {', '.join(repr(m) for m in missing)}", [{"paper": m} for m in missing]
         )
     placed: dict[tuple[str, str], str] = {}
     params = {}

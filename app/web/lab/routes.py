@@ -12,6 +12,7 @@ from fastapi import APIRouter, Body, Query, Request
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.errors import InvalidInput
 from app.losses.compute import compute
 from app.losses.registry import get_spec
 from app.losses.registry_pairwise import PAIRS
@@ -289,9 +290,7 @@ async def loss_page_post(request: Request, templates: TemplatesDep, loss_id: str
     try:
         computed = compute(loss_id, inputs, params)
         result = None if errors else computed
-    except ApiError as exc:
-        if exc.status != 422:
-            raise
+    except InvalidInput as exc:
         unparsed = {error["field"] for error in errors}
         errors += [error for error in exc.details if error["field"] not in unparsed]
     context = views.loss_page(

@@ -11,12 +11,12 @@ from typing import Any
 
 import numpy as np
 
+from app.errors import InvalidInput
 from app.losses.compute import curve
 from app.losses.curves import CURVES
 from app.losses.registry import LOSSES, by_family, has_curve
 from app.losses.result import LossResult
 from app.losses.spec import LossSpec, Preset
-from app.web.errors import ApiError
 from app.web.lab import forms
 from app.web.lab.mathml import to_mathml
 from app.web.lab.svg import Series, line_chart
@@ -294,7 +294,7 @@ def loss_page(
     if not any(e["field"].startswith("params.") for e in errors):
         try:
             charts = curve_charts(spec, effective)
-        except ApiError:  # a curve that overflows must not hide the result
+        except InvalidInput:  # a curve that overflows must not hide the result
             charts = []
     return {
         "loss": detail(spec),
