@@ -11,11 +11,17 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+
+from app.contract.vocab import (
+    PaperKind,
+    PaperStatus,
+    RelationType,
+    Source,
+)
 
 ID_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 ID_RE = re.compile(ID_PATTERN)
@@ -29,50 +35,6 @@ SUMMARY_MAX_CHARS = 900
 
 Id = Annotated[str, StringConstraints(pattern=ID_PATTERN)]
 Text = Annotated[str, StringConstraints(strip_whitespace=True)]
-
-
-class Source(StrEnum):
-    """Where a node or a placement comes from."""
-
-    survey_v1 = "survey-v1"
-    survey_v2 = "survey-v2"
-    curated = "curated"
-
-
-class PaperKind(StrEnum):
-    method = "method"
-    model = "model"
-    benchmark = "benchmark"
-    dataset = "dataset"
-    survey = "survey"
-    analysis = "analysis"
-
-
-class PaperStatus(StrEnum):
-    preprint = "preprint"
-    published = "published"
-
-
-class RelationType(StrEnum):
-    """Typed lineage edges from one paper to another."""
-
-    extends = "extends"
-    variant_of = "variant-of"
-    uses_reward_from = "uses-reward-from"
-    evaluates = "evaluates"
-    compares_with = "compares-with"
-
-
-# Relations that run from the newer paper to the older one: a paper can only extend, evaluate,
-# compare with or reuse the reward of work that already existed.
-DIRECTIONAL_RELATIONS = frozenset(
-    {
-        RelationType.extends,
-        RelationType.evaluates,
-        RelationType.compares_with,
-        RelationType.uses_reward_from,
-    }
-)
 
 
 class Strict(BaseModel):

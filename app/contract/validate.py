@@ -17,6 +17,7 @@ from pydantic import BaseModel, ValidationError
 
 from app.contract import schema as s
 from app.contract.files import content_hash, yaml_files
+from app.contract.vocab import DIRECTIONAL_RELATIONS
 from app.contract.yamlio import Loc, ParsedYaml, dotted, parse_yaml
 
 MODELINE_PREFIX = "# yaml-language-server: $schema="
@@ -428,7 +429,7 @@ def _check_papers(
             edges.add((rel.type, rel.target))
             target = by_id.get(rel.target)
             if (
-                rel.type in s.DIRECTIONAL_RELATIONS
+                rel.type in DIRECTIONAL_RELATIONS
                 and rel.note is None
                 and target is not None
                 and _predates(paper, target[0])

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from app.contract import schema as s
 from app.contract.validate import normalise_title
+from app.contract.vocab import KINDS
 from app.contract.yamlio import parse_yaml
 from app.contrib.canonical import canonical_text, dimension_order
 
@@ -116,7 +117,7 @@ def find_existing(papers_dir: Path, *, arxiv: str, title: str, new_id: str) -> l
     return hits
 
 
-KIND_HINT = "TODO " + ", ".join(k.value for k in s.PaperKind)
+KIND_HINT = "TODO " + ", ".join(KINDS)
 STATUS_HINT = "TODO published (then fill venue) or preprint"
 
 

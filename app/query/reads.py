@@ -15,17 +15,9 @@ from sqlalchemy import Connection, text
 from app.errors import NotFound
 from app.query import bibtex
 from app.query.graph import lineage
-from app.query.listing import (
-    PaperQuery,
-    cached_dimension_ids,
-    classifications,
-    engine_dimension_ids,
-    in_list,
-    list_papers,
-    matching_papers,
-    paper_row,
-    parse_paper_query,
-)
+from app.query.listing.page import classifications, paper_row
+from app.query.listing.snapshot import cached_dimension_ids
+from app.query.listing.sql import in_list
 from app.store import dialect
 from app.store.dialect import HIT_END, HIT_START
 
@@ -33,20 +25,15 @@ if TYPE_CHECKING:
     import networkx as nx
 
 __all__ = [
-    "PaperQuery",
     "compare",
     "dimension_ids",
-    "engine_dimension_ids",
     "get_category",
     "get_dimension",
     "get_meta",
     "get_paper",
     "get_paper_citation",
     "list_dimensions",
-    "list_papers",
-    "matching_papers",
     "matrix",
-    "parse_paper_query",
     "resolve_paper",
     "search",
     "timeline",

@@ -1,6 +1,6 @@
 """Tabular exports of a paper list: CSV (one row per paper) and JSON Lines.
 
-Both take the rows :func:`app.query.reads.matching_papers` returns. Citation formats (BibTeX,
+Both take the rows :func:`app.query.listing.page.matching_papers` returns. Citation formats (BibTeX,
 CSL-JSON) are in :mod:`app.query.bibtex`.
 """
 

@@ -16,11 +16,14 @@ from fastapi.dependencies.models import Dependant
 from fastapi.responses import RedirectResponse
 from sqlalchemy import Connection
 
+from app.contract.vocab import KINDS, STATUSES
 from app.query import bibtex, graph
 from app.query import reads as queries
 from app.query import tabular as exports
 from app.query.cache import LRU
-from app.query.listing import KINDS, MAX_SIZE, SORTS, STATUSES
+from app.query.listing.grammar import MAX_SIZE, SORTS, PaperQuery, parse_paper_query
+from app.query.listing.page import list_papers, matching_papers
+from app.query.listing.snapshot import engine_dimension_ids
 from app.web.api import models as m
 from app.web.deps import ConnDep, GraphDep
 from app.web.errors import ApiError
@@ -177,16 +180,16 @@ async def paper_query(
             examples=["granularity"],
         ),
     ] = None,
-) -> queries.PaperQuery:
+) -> PaperQuery:
     """Declared for the documentation; the raw pairs are parsed so that dimension parameters
     (``expression=implicit``) and unknown names are handled by one grammar."""
-    return queries.parse_paper_query(
+    return parse_paper_query(
         list(request.query_params.multi_items()),
-        dimensions=set(queries.engine_dimension_ids(engine=request.app.state.engine)),
+        dimensions=set(engine_dimension_ids(engine=request.app.state.engine)),
     )
 
 
-PaperQueryDep = Annotated[queries.PaperQuery, Depends(paper_query)]
+PaperQueryDep = Annotated[PaperQuery, Depends(paper_query)]
 
 _FILTERS_DOC = """
 **Filters** combine with AND across dimensions and OR within one dimension. Besides the
@@ -258,7 +261,7 @@ until it is null. **Facets** (`_facet=`) return every value with `count` and a `
 )
 async def papers(request: Request, query: PaperQueryDep) -> Response:
     def produce(conn: Connection) -> tuple[Any, dict[str, str]]:
-        result = queries.list_papers(conn=conn, query=query, base_path=f"{API}/papers")
+        result = list_papers(conn=conn, query=query, base_path=f"{API}/papers")
         link = result["next_url"] and f'<{_absolute(request, result["next_url"])}>; rel="next"'
         return result, {"Link": link} if link else {}
 
@@ -534,7 +537,7 @@ def export(
         raise ApiError(
             404, f"no export format '{fmt}' (valid: {', '.join(_EXPORTS)})", [{"format": fmt}]
         )
-    rows = queries.matching_papers(conn=conn, query=query)
+    rows = matching_papers(conn=conn, query=query)
     media_type, filename = _EXPORTS[fmt]
     body: str | bytes
     if fmt == "bibtex":

@@ -15,6 +15,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 
 from app.query import reads as queries
 from app.query.graph import graph_elements
+from app.query.listing.grammar import parse_paper_query
+from app.query.listing.page import list_papers
 from app.web.deps import ConnDep, GraphDep, TemplatesDep
 from app.web.errors import ApiError
 from app.web.http import CachedPageRoute
@@ -52,9 +54,7 @@ def _qs(pairs: list[tuple[str, str]]) -> str:
 @router.get("/", response_class=HTMLResponse, name="home")
 def home(request: Request, conn: ConnDep, templates: TemplatesDep):
     recent_items = [("_sort", "-added"), ("_size", str(HOME_RECENT))]
-    recent = queries.list_papers(
-        conn=conn, query=queries.parse_paper_query(recent_items), base_path="/papers"
-    )
+    recent = list_papers(conn=conn, query=parse_paper_query(recent_items), base_path="/papers")
     trend = queries.timeline(conn=conn, dimension=TIMELINE_DEFAULT)
     return _render(
         request,
@@ -120,10 +120,10 @@ def _listing(conn: Any, items: list[tuple[str, str]]) -> tuple[str, dict[str, An
     """A faceted list for a page: every facet shown (the twin URL asks for the same ones),
     links relative to ``/papers``, and what the template needs to keep the query in forms."""
     dimensions = queries.list_dimensions(conn=conn)
-    query = queries.parse_paper_query(items, dimensions={d["id"] for d in dimensions})
+    query = parse_paper_query(items, dimensions={d["id"] for d in dimensions})
     added = [f for f in present.page_facets(dimensions, query.facets) if f not in query.facets]
     query.facets = [*query.facets, *added]
-    listing = queries.list_papers(conn=conn, query=query, base_path="/papers")
+    listing = list_papers(conn=conn, query=query, base_path="/papers")
     kept = [(k, v) for k, v in query.items if k != "_next"]
     filters = [(k, v) for k, v in kept if not k.startswith("_")]
     extra = {
