@@ -30,6 +30,7 @@ from app.web.http import ApiHttpMiddleware, docs_router
 from app.web.lab import routes as losses
 from app.web.pages import routes as pages
 from app.web.security import SecurityMiddleware
+from app.web.urls import is_api
 
 
 class DatabaseUnusable(RuntimeError):
@@ -149,9 +150,7 @@ def _templates(app: FastAPI, settings: Settings) -> Jinja2Templates:
 
 
 def _wants_html(request: Request) -> bool:
-    return not request.url.path.startswith("/api/") and "text/html" in request.headers.get(
-        "accept", ""
-    )
+    return not is_api(request.url.path) and "text/html" in request.headers.get("accept", "")
 
 
 def _install_error_handlers(app: FastAPI) -> None:

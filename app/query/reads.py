@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, text
 
-from app.errors import NotFound
+from app.errors import InvalidQuery, NotFound
 from app.query import bibtex
 from app.query.graph import lineage
 from app.query.listing.page import classifications, paper_row
@@ -269,16 +269,17 @@ def get_paper_citation(*, conn: Connection, paper_id: str) -> dict[str, Any]:
 _ARXIV_VERSION = re.compile(r"v\d+$")
 
 
-def resolve_paper(*, conn: Connection, scheme: str, value: str) -> str | None:
+def resolve_paper(*, conn: Connection, scheme: str, value: str) -> str:
     """An external id (``arxiv`` with or without a version suffix, or ``doi``, compared
-    case-insensitively as DOIs are) -> the paper id, or None."""
+    case-insensitively as DOIs are) -> the paper id; NotFound when no paper has it."""
     if scheme == "arxiv":
-        sql, value = "SELECT id FROM paper WHERE arxiv = :v", _ARXIV_VERSION.sub("", value)
-    elif scheme == "doi":
-        sql, value = "SELECT id FROM paper WHERE lower(doi) = :v", value.lower()
+        sql, key = "SELECT id FROM paper WHERE arxiv = :v", _ARXIV_VERSION.sub("", value)
     else:
-        return None
-    return conn.execute(text(sql), {"v": value}).scalar_one_or_none()
+        sql, key = "SELECT id FROM paper WHERE lower(doi) = :v", value.lower()
+    found = conn.execute(text(sql), {"v": key}).scalar_one_or_none()
+    if found is None:
+        raise NotFound(f"no paper with {scheme} '{value}'", [{scheme: value}])
+    return found
 
 
 def segments(marked: str) -> list[dict[str, Any]]:
@@ -447,6 +448,21 @@ def timeline(*, conn: Connection, dimension: str | None = None) -> dict[str, Any
         ],
         "totals": [totals.get(y, 0) for y in years],
     }
+
+
+MAX_COMPARE = 20
+
+
+def compare_ids(values: list[str], *, minimum: int = 1) -> list[str]:
+    """Paper ids from ``papers=a,b`` and/or repeated ``papers=`` values, in order, each once;
+    InvalidQuery when there are fewer than ``minimum`` or more than :data:`MAX_COMPARE`."""
+    ids = list(dict.fromkeys(p.strip() for v in values for p in v.split(",") if p.strip()))
+    if not minimum <= len(ids) <= MAX_COMPARE:
+        raise InvalidQuery(
+            f"compare takes {max(minimum, 1)} to {MAX_COMPARE} paper ids",
+            [{"parameter": "papers", "message": f"got {len(ids)}"}],
+        )
+    return ids
 
 
 def compare(*, conn: Connection, paper_ids: list[str]) -> dict[str, Any]:

@@ -20,8 +20,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app import __version__
 from app.query.cache import LRU
+from app.store.version import DATA_VERSION_SQL
+from app.web.urls import is_api
 
-API_PREFIX = "/api/"
 CACHE_OK = b"public, max-age=300"
 CACHE_ERROR = b"no-store"
 CORS = [
@@ -53,7 +54,7 @@ class ApiHttpMiddleware:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not scope["path"].startswith(API_PREFIX):
+        if scope["type"] != "http" or not is_api(scope["path"]):
             await self.app(scope, receive, send)
             return
         method = scope["method"]
@@ -114,9 +115,7 @@ def _etag(scope: Scope) -> str | None:
     etag = getattr(state, "api_etag", None)
     if etag is None:
         with state.engine.connect() as conn:
-            version = conn.execute(
-                text("SELECT value FROM meta WHERE key = 'data_version'")
-            ).scalar_one()
+            version = conn.execute(text(DATA_VERSION_SQL)).scalar_one()
         etag = state.api_etag = etag_for(version)
     return etag
 

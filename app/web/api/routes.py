@@ -27,8 +27,8 @@ from app.query.listing.snapshot import engine_dimension_ids
 from app.web.api import models as m
 from app.web.deps import ConnDep, GraphDep
 from app.web.errors import ApiError
+from app.web.urls import API
 
-API = "/api/v1"
 _OPEN_QUERY = {"papers", "export"}  # route names whose handlers parse the query themselves
 _KNOWN: dict[str, frozenset[str]] = {}  # route path -> query parameter names it declares
 
@@ -341,9 +341,9 @@ def paper(
 def _alias(conn: Connection, ref: str, suffix: str) -> RedirectResponse:
     """``arxiv:<id>`` / ``doi:<doi>`` -> 301 to the canonical URL (plus ``suffix``), or 404."""
     scheme, _, value = ref.partition(":")
-    paper_id = queries.resolve_paper(conn=conn, scheme=scheme, value=value)
-    if paper_id is None:
+    if scheme not in ("arxiv", "doi"):
         raise ApiError(404, f"no paper with {scheme} '{value}'", [{scheme: value}])
+    paper_id = queries.resolve_paper(conn=conn, scheme=scheme, value=value)
     return RedirectResponse(f"{API}/papers/{paper_id}{suffix}", status_code=301)
 
 
@@ -465,13 +465,7 @@ def compare(
 ) -> m.Comparison:
     """Per dimension, each category any of the papers is in, marked `direct`, `inherited`
     (through a descendant) or null for each paper, and whether all of them share it."""
-    ids = _split(papers) or []
-    if not 1 <= len(ids) <= 20:
-        raise ApiError(
-            400,
-            "compare takes 1 to 20 paper ids",
-            [{"parameter": "papers", "message": f"got {len(ids)}"}],
-        )
+    ids = queries.compare_ids(papers)
     return queries.compare(conn=conn, paper_ids=ids)
 
 

@@ -20,8 +20,9 @@ from app.web.deps import TemplatesDep
 from app.web.errors import ApiError
 from app.web.http import CachedPageRoute
 from app.web.lab import forms, views
+from app.web.urls import API
 
-api_router = APIRouter(prefix="/api/v1/losses", tags=["losses"])
+api_router = APIRouter(prefix=f"{API}/losses", tags=["losses"])
 page_router = APIRouter(include_in_schema=False, route_class=CachedPageRoute)
 
 CURVE_QUERY = ("beta", "label_smoothing", "gamma", "tau", "center_rewards_coefficient", "cpo_alpha")

@@ -13,6 +13,8 @@ from html import escape
 
 import numpy as np
 
+from app.web.charts import nice_step
+
 
 @dataclass(frozen=True)
 class Series:
@@ -40,8 +42,7 @@ def nice_ticks(lo: float, hi: float, count: int = 5) -> list[float]:
     if not hi > lo:
         return [lo]
     raw = (hi - lo) / max(count, 1)
-    power = 10 ** math.floor(math.log10(raw))
-    step = next(m * power for m in (1, 2, 5, 10) if m * power >= raw)
+    step = nice_step(raw)
     first = math.ceil(lo / step) * step
     ticks = []
     value = first

@@ -20,8 +20,10 @@ from app.losses.spec import LossSpec, Preset
 from app.web.lab import forms
 from app.web.lab.mathml import to_mathml
 from app.web.lab.svg import Series, line_chart
+from app.web.urls import API
 
-API_PREFIX = "/api/v1/losses"
+LOSSES_API = f"{API}/losses"
+
 OVERLAY_PARAMS = {"beta": 1.0}
 OVERLAY_RANGE = (-5.0, 5.0)
 
@@ -60,7 +62,7 @@ def summary(spec: LossSpec) -> dict[str, Any]:
         "paper_ids": spec.paper_ids,
         "papers": [_paper(ref) for ref in spec.papers],
         "has_curve": has_curve(spec.id),
-        "url": f"{API_PREFIX}/{spec.id}",
+        "url": f"{LOSSES_API}/{spec.id}",
         "page_url": f"/losses/{spec.id}",
     }
 
@@ -176,7 +178,7 @@ def catalog_page() -> dict[str, Any]:
         "families": families,
         "overlay_svg": overlay_chart(),
         "overlay_params": OVERLAY_PARAMS,
-        "json_url": API_PREFIX,
+        "json_url": LOSSES_API,
         "nav_section": "losses",
     }
 
@@ -305,7 +307,7 @@ def loss_page(
         "result_json": None if result is None else result_json(result),
         "errors": errors,
         "curve_svgs": charts,
-        "json_url": f"{API_PREFIX}/{spec.id}",
+        "json_url": f"{LOSSES_API}/{spec.id}",
         "nav_section": "losses",
-        "curve_json_url": f"{API_PREFIX}/{spec.id}/curve" if has_curve(spec.id) else None,
+        "curve_json_url": f"{LOSSES_API}/{spec.id}/curve" if has_curve(spec.id) else None,
     }

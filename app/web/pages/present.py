@@ -9,6 +9,8 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlencode
 
+from app.web.charts import nice_step
+
 PLAIN_FACETS = ("year", "kind", "status", "venue")
 
 
@@ -35,15 +37,9 @@ def page_facets(dimensions: list[dict[str, Any]], requested: list[str]) -> list[
 
 
 def _nice_step(top: int, ticks: int = 4) -> int:
-    """A round step (1, 2, 5, 10, 20, 50, ...) giving about ``ticks`` grid lines up to ``top``."""
-    raw = max(top, 1) / ticks
-    magnitude = 1
-    while magnitude * 10 <= raw:
-        magnitude *= 10
-    for factor in (1, 2, 5, 10):
-        if factor * magnitude >= raw:
-            return factor * magnitude
-    return 10 * magnitude  # pragma: no cover - the loop always returns
+    """A whole round step (1, 2, 5, 10, 20, 50, ...) giving about ``ticks`` grid lines up to
+    ``top``."""
+    return max(1, int(nice_step(max(top, 1) / ticks)))
 
 
 def timeline_chart(data: dict[str, Any], *, compact: bool = False) -> dict[str, Any]:

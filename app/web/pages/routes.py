@@ -8,7 +8,6 @@ main twin, linked from every page) and, at most, a few presentational extras.
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
@@ -18,17 +17,15 @@ from app.query.graph import graph_elements
 from app.query.listing.grammar import parse_paper_query
 from app.query.listing.page import list_papers
 from app.web.deps import ConnDep, GraphDep, TemplatesDep
-from app.web.errors import ApiError
 from app.web.http import CachedPageRoute
 from app.web.pages import present
+from app.web.urls import api, query_string, url
 
 router = APIRouter(include_in_schema=False, route_class=CachedPageRoute)
 
-API = "/api/v1"
 TIMELINE_DEFAULT = "optimization"  # the survey's RL-based -> RL-free -> in-context shift
 MATRIX_DEFAULT = ("optimization", "feedback-source")
 HOME_RECENT = 6
-MAX_COMPARE = 20
 GRAPH_DEFAULT = "optimization"  # one dimension keeps the first view readable
 
 
@@ -47,10 +44,6 @@ def _render(
     return templates.TemplateResponse(request, name, context)
 
 
-def _qs(pairs: list[tuple[str, str]]) -> str:
-    return f"?{urlencode(pairs)}" if pairs else ""
-
-
 @router.get("/", response_class=HTMLResponse, name="home")
 def home(request: Request, conn: ConnDep, templates: TemplatesDep):
     recent_items = [("_sort", "-added"), ("_size", str(HOME_RECENT))]
@@ -61,10 +54,10 @@ def home(request: Request, conn: ConnDep, templates: TemplatesDep):
         templates,
         "index.html",
         {
-            "meta": (f"{API}/meta", queries.get_meta(conn=conn)),
-            "dimensions": (f"{API}/dimensions", queries.list_dimensions(conn=conn)),
-            "trend": (f"{API}/timeline{_qs([('dimension', TIMELINE_DEFAULT)])}", trend),
-            "recent": (f"{API}/papers{_qs(recent_items)}", recent),
+            "meta": (api("/meta"), queries.get_meta(conn=conn)),
+            "dimensions": (api("/dimensions"), queries.list_dimensions(conn=conn)),
+            "trend": (api("/timeline", [("dimension", TIMELINE_DEFAULT)]), trend),
+            "recent": (api("/papers", recent_items), recent),
         },
         chart=present.timeline_chart(trend, compact=True),
     )
@@ -74,7 +67,7 @@ def home(request: Request, conn: ConnDep, templates: TemplatesDep):
 def taxonomy(request: Request, conn: ConnDep, templates: TemplatesDep):
     dimensions = queries.list_dimensions(conn=conn)
     return _render(
-        request, templates, "taxonomy.html", {"dimensions": (f"{API}/dimensions", dimensions)}
+        request, templates, "taxonomy.html", {"dimensions": (api("/dimensions"), dimensions)}
     )
 
 
@@ -89,7 +82,7 @@ def dimension(request: Request, dimension_id: str, conn: ConnDep, templates: Tem
         templates,
         "dimension.html",
         {
-            "dimension": (f"{API}/dimensions/{dimension_id}", data),
+            "dimension": (api(f"/dimensions/{dimension_id}"), data),
             "listing": (listing_url, listing),
         },
         **extra,
@@ -104,7 +97,7 @@ def category(request: Request, category_id: str, conn: ConnDep, templates: Templ
         request,
         templates,
         "category.html",
-        {"category": (f"{API}/categories/{category_id}", data), "listing": (listing_url, listing)},
+        {"category": (api(f"/categories/{category_id}"), data), "listing": (listing_url, listing)},
         crumbs=present.category_crumbs(data),
         **extra,
     )
@@ -130,11 +123,11 @@ def _listing(conn: Any, items: list[tuple[str, str]]) -> tuple[str, dict[str, An
         "query": query,
         "labels": present.labels(dimensions),
         "hidden": [(k, v) for k, v in kept if k not in ("q", "_sort", "_facet")],
-        "first_url": f"/papers{_qs(kept)}" if query.next else None,
+        "first_url": url("/papers", kept) if query.next else None,
         "clear_url": "/papers",
-        "export_qs": _qs([*filters, *[(k, v) for k, v in kept if k == "_sort"]]),
+        "export_qs": query_string([*filters, *[(k, v) for k, v in kept if k == "_sort"]]),
     }
-    twin = f"{API}/papers{_qs([*query.items, *[('_facet', f) for f in added]])}"
+    twin = api("/papers", [*query.items, *[("_facet", f) for f in added]])
     return twin, listing, extra
 
 
@@ -150,8 +143,6 @@ def paper_by_doi(value: str, conn: ConnDep):
 
 def _redirect_to_paper(conn: Any, scheme: str, value: str) -> RedirectResponse:
     paper_id = queries.resolve_paper(conn=conn, scheme=scheme, value=value)
-    if paper_id is None:
-        raise ApiError(404, f"no paper with {scheme} {value}")
     return RedirectResponse(f"/papers/{paper_id}", status_code=301)
 
 
@@ -162,7 +153,7 @@ def paper(request: Request, paper_id: str, conn: ConnDep, graph: GraphDep, templ
         request,
         templates,
         "paper.html",
-        {"paper": (f"{API}/papers/{paper_id}", data)},
+        {"paper": (api(f"/papers/{paper_id}"), data)},
         compare_url=present.compare_url(data),
     )
 
@@ -180,7 +171,7 @@ def matrix(
         request,
         templates,
         "matrix.html",
-        {"matrix": (f"{API}/matrix{_qs([('rows', rows), ('cols', cols)])}", data)},
+        {"matrix": (api("/matrix", [("rows", rows), ("cols", cols)]), data)},
         heat=present.heat_levels(data),
         dimensions=queries.list_dimensions(conn=conn),
     )
@@ -195,7 +186,7 @@ def timeline(
         request,
         templates,
         "timeline.html",
-        {"timeline": (f"{API}/timeline{_qs([('dimension', dimension)])}", data)},
+        {"timeline": (api("/timeline", [("dimension", dimension)]), data)},
         chart=present.timeline_chart(data),
         shares=present.timeline_shares(data),
         dimensions=queries.list_dimensions(conn=conn),
@@ -209,7 +200,7 @@ def graph_view(request: Request, graph: GraphDep, templates: TemplatesDep, conn:
         request,
         templates,
         "graph.html",
-        {"graph": (f"{API}/graph", elements)},
+        {"graph": (api("/graph"), elements)},
         dimensions=queries.list_dimensions(conn=conn),
         fallback=present.graph_fallback(elements),
         default_dimension=GRAPH_DEFAULT,
@@ -218,21 +209,13 @@ def graph_view(request: Request, graph: GraphDep, templates: TemplatesDep, conn:
 
 @router.get("/compare", response_class=HTMLResponse, name="compare_page")
 def compare(request: Request, conn: ConnDep, templates: TemplatesDep):
-    # ``papers=a,b,c`` (the canonical form) or ``papers=a&papers=b`` (the picker form).
-    ids = list(
-        dict.fromkeys(
-            p.strip()
-            for v in request.query_params.getlist("papers")
-            for p in v.split(",")
-            if p.strip()
-        )
-    )
-    if len(ids) > MAX_COMPARE:  # the API's limit, so the page and its twin agree
-        raise ApiError(400, f"compare takes 1 to {MAX_COMPARE} paper ids")
+    # ``papers=a,b,c`` (the canonical form) or ``papers=a&papers=b`` (the picker form); none
+    # shows the picker.
+    ids = queries.compare_ids(request.query_params.getlist("papers"), minimum=0)
     twins: dict[str, tuple[str, Any]] = {}
     if ids:
         data = queries.compare(conn=conn, paper_ids=ids)
-        twins["compare"] = (f"{API}/compare{_qs([('papers', ','.join(ids))])}", data)
+        twins["compare"] = (api("/compare", [("papers", ",".join(ids))]), data)
     return _render(
         request, templates, "compare.html", twins, remove_urls=present.compare_remove_urls(ids)
     )
@@ -243,7 +226,7 @@ def search(request: Request, conn: ConnDep, templates: TemplatesDep, q: str = ""
     q = q.strip()
     twins: dict[str, tuple[str, Any]] = {}
     if q:
-        twins["results"] = (f"{API}/search{_qs([('q', q)])}", queries.search(conn=conn, q=q))
+        twins["results"] = (api("/search", [("q", q)]), queries.search(conn=conn, q=q))
     return _render(request, templates, "search.html", twins, q=q)
 
 
