@@ -54,7 +54,7 @@ def test_app_cannot_write_to_its_database(settings):
 
 
 def test_missing_database_is_a_clear_error(tmp_path, good_dir):
-    from app.main import DatabaseMissing
+    from app.store.opening import DatabaseMissing
 
     app = create_app(Settings(data_dir=good_dir, db=tmp_path / "absent.db"))
 

@@ -21,7 +21,8 @@ import pytest
 
 from app.build import build
 from app.config import Settings
-from app.main import DatabaseCorrupt, DatabaseMissing, DatabaseStale, create_app
+from app.main import create_app
+from app.store.opening import DatabaseCorrupt, DatabaseMissing, DatabaseStale
 from app.store.version import sqlite_version as current_version
 from tests.conftest import GOOD, REPO, _free_port
 

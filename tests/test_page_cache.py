@@ -1,4 +1,4 @@
-"""The cache of whole HTML pages (app.web.http.cached_page): a 200 is kept and served again with
+"""The cache of whole HTML pages (app.web.caching.cached_page): a 200 is kept and served again with
 the data's ETag, a matching If-None-Match gets a 304, and errors and redirects are never kept."""
 
 from __future__ import annotations

@@ -101,9 +101,6 @@ class Taxonomy:
     content_hash: str
     sources: dict[str, SourceFile] = field(default_factory=dict)  # entity key -> file
 
-    def category_dimension(self) -> dict[str, str]:
-        return {c.id: d.id for d in self.dimensions for c in d.categories}
-
 
 class ValidationFailed(Exception):
     def __init__(self, problems: list[Problem]) -> None:

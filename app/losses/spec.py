@@ -149,6 +149,3 @@ def beta(
     meaning: str = "inverse temperature: how strongly the loss reacts to the log-ratio margin",
 ) -> ParamSpec:
     return ParamSpec("beta", default, meaning, low=0.0, high=100.0, low_open=True)
-
-
-LOGP_MEANING = "summed log-probability of the completion (sum over its tokens)"

@@ -13,21 +13,15 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, text
 
+from app.contract.vocab import LINEAGE_RELATIONS, RELATION_TYPES
 from app.errors import InvalidQuery, NotFound
 
 if TYPE_CHECKING:
     import networkx as nx
 
-EDGE_KINDS = (
-    "contains",
-    "classified",
-    "extends",
-    "variant-of",
-    "uses-reward-from",
-    "evaluates",
-    "compares-with",
-)
-LINEAGE_KINDS = ("extends", "variant-of")
+# Taxonomy edges (dimension/category -> category, category -> paper), then the relation types.
+EDGE_KINDS = ("contains", "classified", *RELATION_TYPES)
+LINEAGE_KINDS = tuple(r.value for r in LINEAGE_RELATIONS)
 MAX_DEPTH = 10
 
 

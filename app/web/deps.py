@@ -9,7 +9,6 @@ from fastapi import Depends, Request
 from fastapi.templating import Jinja2Templates
 from sqlalchemy import Connection
 
-from app.config import Settings
 from app.query.graph import build_graph
 
 if TYPE_CHECKING:
@@ -35,10 +34,6 @@ def get_graph(request: Request, conn: Annotated[Connection, Depends(get_conn)]) 
     return state.graph
 
 
-def get_settings(request: Request) -> Settings:
-    return request.app.state.settings
-
-
 def get_templates(request: Request) -> Jinja2Templates:
     return request.app.state.templates
 
@@ -46,5 +41,4 @@ def get_templates(request: Request) -> Jinja2Templates:
 ConnDep = Annotated[Connection, Depends(get_conn)]
 # A string: networkx is imported with the first graph (query.graph.build_graph), not at start-up.
 GraphDep = Annotated["nx.MultiDiGraph", Depends(get_graph)]
-SettingsDep = Annotated[Settings, Depends(get_settings)]
 TemplatesDep = Annotated[Jinja2Templates, Depends(get_templates)]

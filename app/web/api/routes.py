@@ -6,12 +6,10 @@ its exports parse their own (open-ended: one parameter per dimension) grammar.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Annotated, Any
 
 import orjson
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
-from fastapi.concurrency import run_in_threadpool
 from fastapi.dependencies.models import Dependant
 from fastapi.responses import RedirectResponse
 from sqlalchemy import Connection
@@ -20,11 +18,11 @@ from app.contract.vocab import KINDS, STATUSES
 from app.query import bibtex, graph
 from app.query import reads as queries
 from app.query import tabular as exports
-from app.query.cache import LRU
 from app.query.listing.grammar import MAX_SIZE, SORTS, PaperQuery, parse_paper_query
 from app.query.listing.page import list_papers, matching_papers
 from app.query.listing.snapshot import engine_dimension_ids
 from app.web.api import models as m
+from app.web.caching import cached_json
 from app.web.deps import ConnDep, GraphDep
 from app.web.errors import ApiError
 from app.web.urls import API
@@ -66,48 +64,6 @@ def _query_names(dependant: Dependant) -> set[str]:
 
 
 router = APIRouter(prefix=API, dependencies=[Depends(reject_unknown_params)], responses=m.ERRORS)
-
-
-# --- Cached JSON --------------------------------------------------------------------------
-# The database is immutable while the app runs, so a GET's JSON is a pure function of its path and
-# query string: kept as bytes (LRU, bounded by entries and size) and served without running the
-# query again. The dicts the query functions return already have exactly the shape of the
-# response models (tests/test_api_* check it), so they go straight to orjson: no validation pass.
-
-
-def _response_cache(request: Request) -> LRU:
-    state = request.app.state
-    cache = getattr(state, "response_cache", None)
-    if cache is None:
-        cache = state.response_cache = LRU(entries=512, max_bytes=64 * 2**20)
-    return cache
-
-
-async def cached_json(
-    request: Request, produce: Callable[[Connection], tuple[Any, dict[str, str]]]
-) -> Response:
-    """The JSON of ``produce(conn)`` (content, headers), from the cache when this exact GET was
-    answered before.
-
-    A miss on SQLite runs right here on the event loop: its statements take well under a
-    millisecond from the page cache, and handing the work to a thread and back cost more than
-    the work (GIL handoffs between loop and worker: 3-facet list at 10k papers, 187 -> 346
-    requests/s, p95 79 -> 29 ms). A network database (PostgreSQL) keeps the thread pool."""
-    cache = _response_cache(request)
-    key = (str(request.base_url), request.url.path, request.url.query)
-    hit = cache.get(key)
-    if hit is None:
-
-        def run() -> tuple[bytes, tuple[tuple[str, str], ...]]:
-            with request.app.state.engine.connect() as conn:
-                content, headers = produce(conn)
-            return orjson.dumps(content), tuple(headers.items())
-
-        inline = request.app.state.engine.dialect.name == "sqlite"
-        hit = run() if inline else await run_in_threadpool(run)
-        cache.put(key, hit)
-    body, headers = hit
-    return Response(body, media_type="application/json", headers=dict(headers))
 
 
 # --- Parameters shared by the paper list and its exports -------------------------------------

@@ -16,9 +16,9 @@ from app.errors import InvalidInput
 from app.losses.compute import compute
 from app.losses.registry import get_spec
 from app.losses.registry_pairwise import PAIRS
+from app.web.caching import CachedPageRoute
 from app.web.deps import TemplatesDep
 from app.web.errors import ApiError
-from app.web.http import CachedPageRoute
 from app.web.lab import forms, views
 from app.web.urls import API
 

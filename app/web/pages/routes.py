@@ -16,8 +16,8 @@ from app.query import reads as queries
 from app.query.graph import graph_elements
 from app.query.listing.grammar import parse_paper_query
 from app.query.listing.page import list_papers
+from app.web.caching import CachedPageRoute
 from app.web.deps import ConnDep, GraphDep, TemplatesDep
-from app.web.http import CachedPageRoute
 from app.web.pages import present
 from app.web.urls import api, query_string, url
 

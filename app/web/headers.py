@@ -1,0 +1,117 @@
+"""Response headers of the JSON API that are not any one route's business: validators and
+cache lifetimes, CORS and HEAD.
+
+The database is read-only and rebuilt only between runs, so every ``/api/`` response and every
+page is a pure function of (data version, app version): that pair is the strong ETag, and a
+matching ``If-None-Match`` gets a ``304`` without running the handler at all.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import text
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app import __version__
+from app.store.version import DATA_VERSION_SQL
+from app.web.urls import is_api
+
+CACHE_OK = b"public, max-age=300"
+CACHE_ERROR = b"no-store"
+CORS = [
+    (b"access-control-allow-origin", b"*"),
+    (b"access-control-expose-headers", b"ETag, Link, Content-Disposition"),
+]
+PREFLIGHT = [
+    (b"access-control-allow-methods", b"GET, HEAD, POST, OPTIONS"),
+    (b"access-control-max-age", b"86400"),
+]
+
+
+def etag_for(data_version: str) -> str:
+    return f'"{data_version}-{__version__}"'
+
+
+def matches(if_none_match: str, etag: str) -> bool:
+    """RFC 9110 weak comparison, as If-None-Match requires: ``W/`` prefixes are ignored."""
+    if if_none_match.strip() == "*":
+        return True
+    bare = etag.removeprefix("W/")
+    return any(tag.strip().removeprefix("W/") == bare for tag in if_none_match.split(","))
+
+
+class ApiHttpMiddleware:
+    """ETag/304, Cache-Control, CORS ``*`` and HEAD for everything under ``/api/``."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not is_api(scope["path"]):
+            await self.app(scope, receive, send)
+            return
+        method = scope["method"]
+        headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
+        if method == "OPTIONS" and "access-control-request-method" in headers:
+            allow = headers.get("access-control-request-headers", "")
+            await _send_empty(
+                send,
+                204,
+                [
+                    *CORS,
+                    *PREFLIGHT,
+                    *(
+                        [(b"access-control-allow-headers", allow.encode("latin-1"))]
+                        if allow
+                        else []
+                    ),
+                ],
+            )
+            return
+        cacheable = method in ("GET", "HEAD")
+        etag = etag_of(scope) if cacheable else None
+        if etag and matches(headers.get("if-none-match", ""), etag):
+            await _send_empty(
+                send, 304, [(b"etag", etag.encode()), (b"cache-control", CACHE_OK), *CORS]
+            )
+            return
+        head = method == "HEAD"
+        if head:
+            scope = {**scope, "method": "GET"}
+
+        async def send_wrapper(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                extra = list(CORS)
+                if cacheable and status < 400:
+                    extra.append((b"cache-control", CACHE_OK))
+                    if etag and status == 200:
+                        extra.append((b"etag", etag.encode()))
+                elif status >= 400:
+                    extra.append((b"cache-control", CACHE_ERROR))
+                names = {name for name, _ in extra}
+                kept = [(k, v) for k, v in message.get("headers", []) if k.lower() not in names]
+                message = {**message, "headers": kept + extra}
+            elif head and message["type"] == "http.response.body":
+                message = {**message, "body": b""}
+            await send(message)
+
+        await self.app(scope, receive, send_wrapper)
+
+
+def etag_of(scope: Scope) -> str | None:
+    """The ETag of the data being served, read once from the database and kept on app.state."""
+    app = scope.get("app")
+    state = getattr(app, "state", None)
+    if state is None or not hasattr(state, "engine"):
+        return None
+    etag = getattr(state, "api_etag", None)
+    if etag is None:
+        with state.engine.connect() as conn:
+            version = conn.execute(text(DATA_VERSION_SQL)).scalar_one()
+        etag = state.api_etag = etag_for(version)
+    return etag
+
+
+async def _send_empty(send: Send, status: int, headers: list[tuple[bytes, bytes]]) -> None:
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": b""})
