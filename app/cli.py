@@ -91,7 +91,7 @@ def build(
       reward-atlas build data/taxonomy --db /tmp/atlas.db --force
     """
     from app.build import build as run_build
-    from app.contract.validate import ValidationFailed
+    from app.contract.problems import ValidationFailed
 
     settings = _settings(data_dir, db)
     try:
@@ -154,7 +154,7 @@ def serve(
         typer.echo(f"database up-to-date: {settings.db}")
     else:
         from app.build import build as run_build
-        from app.contract.validate import ValidationFailed
+        from app.contract.problems import ValidationFailed
 
         try:
             result = run_build(settings.data_dir, settings.db, database_url=settings.postgres_url)

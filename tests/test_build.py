@@ -13,7 +13,7 @@ import pytest
 
 from app.build import build
 from app.build.rows import citation_key
-from app.contract.validate import ValidationFailed
+from app.contract.problems import ValidationFailed
 from app.store.version import sqlite_version as current_version
 from tests.conftest import BAD, GOOD
 

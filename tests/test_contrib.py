@@ -15,8 +15,9 @@ import pytest
 from typer.testing import CliRunner
 
 from app.cli import cli
+from app.contract.problems import Problem
 from app.contract.schema import json_schemas
-from app.contract.validate import Problem, load_taxonomy
+from app.contract.validate import load_taxonomy
 from app.contrib.canonical import canonical_text
 from app.contrib.newpaper import NewPaperError, normalise_arxiv, paper_id
 from tests.conftest import BAD, GOOD, REPO

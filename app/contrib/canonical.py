@@ -35,7 +35,8 @@ from pydantic import BaseModel
 
 from app.contract import schema as s
 from app.contract.files import data_files
-from app.contract.validate import EXPECTED_MODELINE, MODELINE_PREFIX, Problem
+from app.contract.problems import Problem
+from app.contract.validate import EXPECTED_MODELINE, MODELINE_PREFIX
 from app.contract.yamlio import parse_yaml
 
 WIDTH = 100

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from app.contract import schema as s
-from app.contract.validate import normalise_title
+from app.contract.rules import normalise_title
 from app.contract.vocab import KINDS
 from app.contract.yamlio import parse_yaml
 from app.contrib.canonical import canonical_text, dimension_order

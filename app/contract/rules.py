@@ -1,0 +1,310 @@
+"""The rules that span files: unique ids, references that resolve, no cycles, no duplicate
+papers, relations that point back in time. One function per rule; each appends to ``problems``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+import networkx as nx
+
+from app.contract import schema as s
+from app.contract.problems import Problem, SourceFile
+from app.contract.vocab import DIRECTIONAL_RELATIONS
+
+
+def normalise_title(title: str) -> str:
+    return " ".join(re.sub(r"[^a-z0-9]+", " ", title.lower()).split())
+
+
+def check_dimensions(dims: list[tuple[s.Dimension, SourceFile]], problems: list[Problem]) -> None:
+    where_defined: dict[str, list[tuple[SourceFile, int, int]]] = {}
+    for dim, src in dims:
+        for index, cat in enumerate(dim.categories):
+            line = src.parsed.line_of(("categories", index, "id"))
+            where_defined.setdefault(cat.id, []).append((src, line, index))
+    owner: dict[str, str] = {}
+    for dim, _ in dims:
+        for cat in dim.categories:
+            owner.setdefault(cat.id, dim.id)
+    for cat_id, places in where_defined.items():
+        if len(places) < 2:
+            continue
+        for src, line, index in places:
+            others = ", ".join(
+                f"{o.path.parent.name}/{o.path.name}:{o_line}"
+                for o, o_line, o_index in places
+                if (o, o_index) != (src, index)
+            )
+            problems.append(
+                Problem(
+                    src.path,
+                    line,
+                    f"categories[{index}].id",
+                    f"duplicate id {cat_id!r} (also at {others})",
+                )
+            )
+    for dim, src in dims:
+        parents: dict[str, str | None] = {}
+        for index, cat in enumerate(dim.categories):
+            if cat.sparse and not cat.sparse_reason:
+                problems.append(
+                    Problem(
+                        src.path,
+                        src.parsed.line_of(("categories", index, "sparse")),
+                        f"categories[{index}].sparse_reason",
+                        "required when sparse is true: say why the field has few papers here",
+                    )
+                )
+            if cat.parent is None:
+                parents[cat.id] = None
+                continue
+            line = src.parsed.line_of(("categories", index, "parent"))
+            where = f"categories[{index}].parent"
+            if cat.parent not in owner:
+                problems.append(Problem(src.path, line, where, f"unknown category {cat.parent!r}"))
+            elif owner[cat.parent] != dim.id:
+                problems.append(
+                    Problem(
+                        src.path,
+                        line,
+                        where,
+                        f"{cat.parent!r} belongs to dimension {owner[cat.parent]!r}, "
+                        f"not {dim.id!r}",
+                    )
+                )
+            else:
+                parents[cat.id] = cat.parent
+        graph = nx.DiGraph((child, parent) for child, parent in parents.items() if parent)
+        for cycle in _cycles(graph):
+            start = min(cycle)
+            index = next(i for i, c in enumerate(dim.categories) if c.id == start)
+            problems.append(
+                Problem(
+                    src.path,
+                    src.parsed.line_of(("categories", index, "parent")),
+                    f"categories[{index}].parent",
+                    "cycle in category tree: " + " -> ".join(_rotate(cycle, start) + [start]),
+                )
+            )
+
+
+def _cycles(graph: nx.DiGraph) -> Iterable[list[str]]:
+    """Each cycle once, as the list of nodes in order."""
+    for component in nx.strongly_connected_components(graph):
+        if len(component) > 1 or any(graph.has_edge(n, n) for n in component):
+            sub = graph.subgraph(component)
+            yield [edge[0] for edge in nx.find_cycle(sub)]
+
+
+def _rotate(cycle: list[str], start: str) -> list[str]:
+    at = cycle.index(start)
+    return cycle[at:] + cycle[:at]
+
+
+def check_papers(
+    papers: list[tuple[s.Paper, SourceFile]],
+    dims: list[s.Dimension],
+    loss_ids: set[str] | None,
+    problems: list[Problem],
+) -> None:
+    """Every rule on papers that needs the other files."""
+    cat_dim: dict[str, str] = {}
+    for dim in dims:
+        for cat in dim.categories:
+            cat_dim.setdefault(cat.id, dim.id)  # a duplicate id is reported once, where defined
+    by_id = {p.id: (p, src) for p, src in papers}
+    _check_duplicates(papers, problems)
+    for paper, src in papers:
+        _check_placements(paper, src, {d.id for d in dims}, cat_dim, problems)
+        _check_relations(paper, src, by_id, problems)
+        if loss_ids is not None:
+            _check_losses(paper, src, loss_ids, problems)
+    _check_extends_cycles(papers, by_id, problems)
+
+
+def _check_duplicates(papers: list[tuple[s.Paper, SourceFile]], problems: list[Problem]) -> None:
+    """No two papers share an id, an arXiv id, a DOI or a normalised title."""
+    groups: dict[tuple[str, str], list[tuple[SourceFile, str, str]]] = {}
+    for paper, src in papers:
+        for key, value in (
+            ("id", paper.id),
+            ("arxiv", paper.arxiv),
+            ("doi", paper.doi.lower() if paper.doi else None),
+            ("title", normalise_title(paper.title)),
+        ):
+            if value is not None:
+                shown = paper.title if key == "title" else value
+                groups.setdefault((key, value), []).append((src, key, shown))
+    labels = {"title": "normalised title", "arxiv": "arXiv id", "doi": "DOI", "id": "id"}
+    for (key, _), members in groups.items():
+        if len(members) < 2:
+            continue
+        placed_at = [(src, src.parsed.line_of((field_,)), shown) for src, field_, shown in members]
+        for src, line, shown in placed_at:
+            others = ", ".join(
+                f"{o.path.parent.name}/{o.path.name}:{o_line}"
+                for o, o_line, _ in placed_at
+                if o is not src
+            )
+            problems.append(
+                Problem(
+                    src.path, line, key, f"duplicate {labels[key]} {shown!r} (also in {others})"
+                )
+            )
+
+
+def _check_placements(
+    paper: s.Paper,
+    src: SourceFile,
+    dim_ids: set[str],
+    cat_dim: dict[str, str],
+    problems: list[Problem],
+) -> None:
+    """Each placement names a known dimension and a category of that dimension, once; attested
+    categories are placements."""
+    line_of = src.parsed.line_of
+    placed: set[str] = set()
+    for dim_id, cats in paper.classification.items():
+        if dim_id not in dim_ids:
+            problems.append(
+                Problem(
+                    src.path,
+                    line_of(("classification", dim_id)),
+                    f"classification.{dim_id}",
+                    f"unknown dimension {dim_id!r} (known: {', '.join(sorted(dim_ids))})",
+                )
+            )
+            continue
+        for index, cat in enumerate(cats):
+            where = f"classification.{dim_id}[{index}]"
+            loc = ("classification", dim_id, index)
+            if cat not in cat_dim:
+                problems.append(Problem(src.path, line_of(loc), where, f"unknown category {cat!r}"))
+            elif cat_dim[cat] != dim_id:
+                message = f"{cat!r} belongs to dimension {cat_dim[cat]!r}, not {dim_id!r}"
+                problems.append(Problem(src.path, line_of(loc), where, message))
+            elif cat in placed:
+                problems.append(Problem(src.path, line_of(loc), where, f"{cat!r} is listed twice"))
+            placed.add(cat)
+    for index, cat in enumerate(paper.provenance.attested):
+        if cat not in placed:
+            problems.append(
+                Problem(
+                    src.path,
+                    line_of(("provenance", "attested", index)),
+                    f"provenance.attested[{index}]",
+                    f"{cat!r} is not in this paper's classification",
+                )
+            )
+
+
+def _check_relations(
+    paper: s.Paper,
+    src: SourceFile,
+    by_id: dict[str, tuple[s.Paper, SourceFile]],
+    problems: list[Problem],
+) -> None:
+    """Relations point to another known paper, once each, and directional ones back in time."""
+    line_of = src.parsed.line_of
+    edges: set[tuple[str, str]] = set()
+    for index, rel in enumerate(paper.relations):
+        where = f"relations[{index}].target"
+        loc = ("relations", index, "target")
+        if rel.target == paper.id:
+            problems.append(
+                Problem(src.path, line_of(loc), where, "a paper cannot relate to itself")
+            )
+        elif rel.target not in by_id:
+            problems.append(Problem(src.path, line_of(loc), where, f"unknown paper {rel.target!r}"))
+        if (rel.type, rel.target) in edges:
+            message = f"duplicate relation {rel.type} {rel.target!r}"
+            problems.append(Problem(src.path, line_of(loc), where, message))
+        edges.add((rel.type, rel.target))
+        target = by_id.get(rel.target)
+        if (
+            rel.type in DIRECTIONAL_RELATIONS
+            and rel.note is None
+            and target is not None
+            and _predates(paper, target[0])
+        ):
+            problems.append(
+                Problem(
+                    src.path,
+                    line_of(("relations", index, "type")),
+                    f"relations[{index}].type",
+                    f"{rel.type} points to a later paper ({rel.target!r}, "
+                    f"{_first_seen(target[0])}; this paper {_first_seen(paper)}): reverse "
+                    "the relation, or add a note saying why (a later version, for instance)",
+                )
+            )
+
+
+def _check_losses(
+    paper: s.Paper, src: SourceFile, loss_ids: set[str], problems: list[Problem]
+) -> None:
+    for index, loss in enumerate(paper.losses):
+        if loss not in loss_ids:
+            problems.append(
+                Problem(
+                    src.path,
+                    src.parsed.line_of(("losses", index)),
+                    f"losses[{index}]",
+                    f"unknown loss {loss!r} (known: {', '.join(sorted(loss_ids))})",
+                )
+            )
+
+
+def _check_extends_cycles(
+    papers: list[tuple[s.Paper, SourceFile]],
+    by_id: dict[str, tuple[s.Paper, SourceFile]],
+    problems: list[Problem],
+) -> None:
+    """``extends`` never loops back to where it started."""
+    extends = nx.DiGraph()
+    for paper, _ in papers:
+        for rel in paper.relations:
+            if rel.type == "extends" and rel.target != paper.id and rel.target in by_id:
+                extends.add_edge(paper.id, rel.target)
+    for cycle in _cycles(extends):
+        start = min(cycle)
+        ordered = _rotate(cycle, start)
+        paper, src = by_id[start]
+        nxt = ordered[1] if len(ordered) > 1 else start
+        index = next(
+            i for i, r in enumerate(paper.relations) if r.type == "extends" and r.target == nxt
+        )
+        problems.append(
+            Problem(
+                src.path,
+                src.parsed.line_of(("relations", index, "target")),
+                f"relations[{index}].target",
+                "cycle in 'extends': " + " -> ".join(ordered + [start]),
+            )
+        )
+
+
+def _first_seen(paper: s.Paper) -> str:
+    return f"arXiv {paper.arxiv}" if paper.arxiv else str(paper.year)
+
+
+def _predates(source: s.Paper, target: s.Paper) -> bool:
+    """Whether ``source`` appeared before ``target``: by new-style arXiv ids (YYMM.NNNNN, which
+    arXiv hands out in order) when both have one, else by year."""
+    if source.arxiv and target.arxiv:
+        a, b = s.ARXIV_NEW_RE.match(source.arxiv), s.ARXIV_NEW_RE.match(target.arxiv)
+        if a and b:
+            return tuple(map(int, source.arxiv.split("."))) < tuple(
+                map(int, target.arxiv.split("."))
+            )
+    return source.year < target.year
+
+
+def known_loss_ids() -> set[str] | None:
+    """Ids in the loss lab's registry, or None when the loss lab is not importable."""
+    try:
+        from app.losses import registry
+    except ImportError:
+        return None
+    return set(registry.LOSSES)
