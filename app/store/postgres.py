@@ -88,7 +88,7 @@ def fts_query(text: str) -> str | None:
 
 _QUERY = f"to_tsquery('{TEXT_CONFIG}', :fts_match)"
 # ts_headline marks hits with the same sentinels as SQLite's highlight(); it returns the source
-# text unescaped, and app.query.reads.segments turns it into {"text", "hit"} pieces.
+# text unescaped, and app.query.search.segments turns it into {"text", "hit"} pieces.
 _MARKS = f"StartSel={HIT_START}, StopSel={HIT_END}"
 _WHOLE = f"'{_MARKS}, HighlightAll=true'"
 _SNIPPET = f"'{_MARKS}, MaxWords=24, MinWords=12'"

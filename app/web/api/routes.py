@@ -15,8 +15,9 @@ from fastapi.responses import RedirectResponse
 from sqlalchemy import Connection
 
 from app.contract.vocab import KINDS, STATUSES
-from app.query import bibtex, graph
+from app.query import analysis, bibtex, graph
 from app.query import reads as queries
+from app.query import search as text_search
 from app.query import tabular as exports
 from app.query.listing.grammar import MAX_SIZE, SORTS, PaperQuery, parse_paper_query
 from app.query.listing.page import list_papers, matching_papers
@@ -328,7 +329,7 @@ async def search(
     names and snippets are lists of `{text, hit}` segments, so clients escape the text and
     mark the hits themselves; no HTML comes from the server."""
     return await cached_json(
-        request, lambda conn: (queries.search(conn=conn, q=q, limit=limit), {})
+        request, lambda conn: (text_search.search(conn=conn, q=q, limit=limit), {})
     )
 
 
@@ -392,7 +393,7 @@ def matrix(
 ) -> m.Matrix:
     """Papers per pair of categories (with roll-up), and which papers: the empty cells are the
     open research gaps."""
-    return queries.matrix(conn=conn, rows=rows, cols=cols)
+    return analysis.matrix(conn=conn, rows=rows, cols=cols)
 
 
 @router.get("/timeline", summary="Papers per year per category", tags=["analysis"])
@@ -405,7 +406,7 @@ def timeline(
 ) -> m.Timeline:
     """For each category of the dimension, how many papers per year, so shifts (RL-based to
     RL-free) show up. Years run without gaps from the first paper to the last."""
-    return queries.timeline(conn=conn, dimension=dimension)
+    return analysis.timeline(conn=conn, dimension=dimension)
 
 
 @router.get("/compare", summary="Classifications side by side", tags=["analysis"])
@@ -421,8 +422,8 @@ def compare(
 ) -> m.Comparison:
     """Per dimension, each category any of the papers is in, marked `direct`, `inherited`
     (through a descendant) or null for each paper, and whether all of them share it."""
-    ids = queries.compare_ids(papers)
-    return queries.compare(conn=conn, paper_ids=ids)
+    ids = analysis.compare_ids(papers)
+    return analysis.compare(conn=conn, paper_ids=ids)
 
 
 # --- Exports -------------------------------------------------------------------------------

@@ -12,7 +12,9 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
+from app.query import analysis
 from app.query import reads as queries
+from app.query import search as text_search
 from app.query.graph import graph_elements
 from app.query.listing.grammar import parse_paper_query
 from app.query.listing.page import list_papers
@@ -48,7 +50,7 @@ def _render(
 def home(request: Request, conn: ConnDep, templates: TemplatesDep):
     recent_items = [("_sort", "-added"), ("_size", str(HOME_RECENT))]
     recent = list_papers(conn=conn, query=parse_paper_query(recent_items), base_path="/papers")
-    trend = queries.timeline(conn=conn, dimension=TIMELINE_DEFAULT)
+    trend = analysis.timeline(conn=conn, dimension=TIMELINE_DEFAULT)
     return _render(
         request,
         templates,
@@ -166,7 +168,7 @@ def matrix(
     rows: str = MATRIX_DEFAULT[0],
     cols: str = MATRIX_DEFAULT[1],
 ):
-    data = queries.matrix(conn=conn, rows=rows, cols=cols)
+    data = analysis.matrix(conn=conn, rows=rows, cols=cols)
     return _render(
         request,
         templates,
@@ -181,7 +183,7 @@ def matrix(
 def timeline(
     request: Request, conn: ConnDep, templates: TemplatesDep, dimension: str = TIMELINE_DEFAULT
 ):
-    data = queries.timeline(conn=conn, dimension=dimension)
+    data = analysis.timeline(conn=conn, dimension=dimension)
     return _render(
         request,
         templates,
@@ -211,10 +213,10 @@ def graph_view(request: Request, graph: GraphDep, templates: TemplatesDep, conn:
 def compare(request: Request, conn: ConnDep, templates: TemplatesDep):
     # ``papers=a,b,c`` (the canonical form) or ``papers=a&papers=b`` (the picker form); none
     # shows the picker.
-    ids = queries.compare_ids(request.query_params.getlist("papers"), minimum=0)
+    ids = analysis.compare_ids(request.query_params.getlist("papers"), minimum=0)
     twins: dict[str, tuple[str, Any]] = {}
     if ids:
-        data = queries.compare(conn=conn, paper_ids=ids)
+        data = analysis.compare(conn=conn, paper_ids=ids)
         twins["compare"] = (api("/compare", [("papers", ",".join(ids))]), data)
     return _render(
         request, templates, "compare.html", twins, remove_urls=present.compare_remove_urls(ids)
@@ -226,7 +228,7 @@ def search(request: Request, conn: ConnDep, templates: TemplatesDep, q: str = ""
     q = q.strip()
     twins: dict[str, tuple[str, Any]] = {}
     if q:
-        twins["results"] = (api("/search", [("q", q)]), queries.search(conn=conn, q=q))
+        twins["results"] = (api("/search", [("q", q)]), text_search.search(conn=conn, q=q))
     return _render(request, templates, "search.html", twins, q=q)
 
 
