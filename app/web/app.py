@@ -23,7 +23,10 @@ from app import __version__
 from app.config import Settings
 from app.errors import AtlasError
 from app.store.opening import open_readonly
-from app.web.api import routes as api
+from app.web.api import analysis as api_analysis
+from app.web.api import exports as api_exports
+from app.web.api import papers as api_papers
+from app.web.api import taxonomy as api_taxonomy
 from app.web.docs import docs_router
 from app.web.errors import ApiError, error_body, from_domain
 from app.web.headers import ApiHttpMiddleware
@@ -75,7 +78,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(ApiHttpMiddleware)
     app.add_middleware(SecurityMiddleware)  # outermost: limits before anything else runs
     app.include_router(docs_router)
-    app.include_router(api.router)
+    for module in (api_taxonomy, api_papers, api_analysis, api_exports):
+        app.include_router(module.router)
     app.include_router(losses.api_router)
     app.include_router(losses.page_router)
     app.include_router(pages.router)

@@ -1,0 +1,102 @@
+"""Views across the atlas: the lineage graph and paths, the matrix, the timeline and comparisons."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Query
+
+from app.query import analysis, graph
+from app.web.api import models as m
+from app.web.api.params import new_router, split_values
+from app.web.deps import ConnDep, GraphDep
+
+router = new_router()
+
+# --- Graph ---------------------------------------------------------------------------------
+
+EdgesParam = Annotated[
+    list[str] | None,
+    Query(
+        description="Edge kinds to keep, comma-separated or repeated: "
+        f"{', '.join(graph.EDGE_KINDS)}. Default: all.",
+        examples=["extends,variant-of"],
+    ),
+]
+
+
+@router.get("/graph", summary="Taxonomy and lineage as Cytoscape.js elements", tags=["graph"])
+def graph_view(
+    g: GraphDep,
+    root: Annotated[
+        str | None,
+        Query(
+            description="Keep only the neighbourhood of this node: a dimension, category or paper "
+            "id, or `kind:id`.",
+            examples=["granularity"],
+        ),
+    ] = None,
+    depth: Annotated[
+        int | None, Query(description="Hops from `root` (default 2, at most 10).", examples=[2])
+    ] = None,
+    edges: EdgesParam = None,
+) -> m.GraphElements:
+    """Dimensions, categories and papers as nodes; `contains` (tree), `classified` (paper to
+    category, direct placements) and the paper relation types as edges."""
+    return graph.graph_elements(graph=g, root=root, depth=depth, edges=split_values(edges))
+
+
+@router.get("/graph/path", summary="Shortest path between two nodes", tags=["graph"])
+def graph_path(
+    g: GraphDep,
+    source: Annotated[str, Query(alias="from", examples=["meng2024-simpo"])],
+    target: Annotated[str, Query(alias="to", examples=["schulman2017-ppo"])],
+    edges: EdgesParam = None,
+) -> m.GraphPath:
+    """A shortest chain of edges (either direction) from `from` to `to`, over the kept edge
+    kinds; `found` is false when they are not connected."""
+    return graph.graph_path(graph=g, source=source, target=target, edges=split_values(edges))
+
+
+# --- Matrix, timeline, compare ---------------------------------------------------------------
+
+
+@router.get("/matrix", summary="Co-occurrence of two dimensions", tags=["analysis"])
+def matrix(
+    conn: ConnDep,
+    rows: Annotated[str, Query(description="Dimension id.", examples=["expression"])],
+    cols: Annotated[str, Query(description="Dimension id.", examples=["optimization"])],
+) -> m.Matrix:
+    """Papers per pair of categories (with roll-up), and which papers: the empty cells are the
+    open research gaps."""
+    return analysis.matrix(conn=conn, rows=rows, cols=cols)
+
+
+@router.get("/timeline", summary="Papers per year per category", tags=["analysis"])
+def timeline(
+    conn: ConnDep,
+    dimension: Annotated[
+        str | None,
+        Query(description="Dimension id (default `optimization`).", examples=["optimization"]),
+    ] = None,
+) -> m.Timeline:
+    """For each category of the dimension, how many papers per year, so shifts (RL-based to
+    RL-free) show up. Years run without gaps from the first paper to the last."""
+    return analysis.timeline(conn=conn, dimension=dimension)
+
+
+@router.get("/compare", summary="Classifications side by side", tags=["analysis"])
+def compare(
+    conn: ConnDep,
+    papers: Annotated[
+        list[str],
+        Query(
+            description="Paper ids, comma-separated or repeated (1 to 20).",
+            examples=["rafailov2023-dpo,azar2023-ipo"],
+        ),
+    ],
+) -> m.Comparison:
+    """Per dimension, each category any of the papers is in, marked `direct`, `inherited`
+    (through a descendant) or null for each paper, and whether all of them share it."""
+    ids = analysis.compare_ids(papers)
+    return analysis.compare(conn=conn, paper_ids=ids)
