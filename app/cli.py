@@ -289,7 +289,7 @@ def fmt(
 
       reward-atlas fmt --check data/taxonomy
     """
-    from app.contrib.canonical import format_tree
+    from app.contrib.formatting import format_tree
 
     report = format_tree(_settings(data_dir).data_dir, write=not check)
     base = Path.cwd()

@@ -17,7 +17,8 @@ from app.contract import schema as s
 from app.contract.rules import normalise_title
 from app.contract.vocab import KINDS
 from app.contract.yamlio import parse_yaml
-from app.contrib.canonical import canonical_text, dimension_order
+from app.contrib.canonical import canonical_text
+from app.contrib.formatting import dimension_order
 
 _STOP = {
     "a",
