@@ -12,7 +12,7 @@ import networkx as nx
 import pytest
 from bibtexparser.bparser import BibTexParser
 
-from app.query.bibtex import bibtex_entry, csl_item, latex_escape, protect_case
+from app.query.exports.bibtex import bibtex_entry, csl_item, latex_escape, protect_case
 
 
 def _parse_bib(text: str):

@@ -170,6 +170,26 @@ def _check_file_name(src: SourceFile, entity_id: str, problems: list[Problem]) -
 # Entry point
 
 
+def _load_folder(
+    folder: Path,
+    kind: str,
+    model: type[BaseModel],
+    problems: list[Problem],
+    contents: dict[Path, bytes],
+) -> list[Any]:
+    """(entity, source) for every file of ``folder`` that reads and validates as ``model``."""
+    found = []
+    for path in yaml_files(folder):
+        src = _read(path, kind, problems, contents)
+        if src is None:
+            continue
+        entity = _validate_model(model, src, problems)
+        if entity is not None:
+            _check_file_name(src, entity.id, problems)  # type: ignore[attr-defined]
+            found.append((entity, src))
+    return found
+
+
 def load_taxonomy(data_dir: Path) -> tuple[Taxonomy | None, list[Problem]]:
     """Validate every file under ``data_dir``; return the taxonomy only when there is no problem."""
     data_dir = Path(data_dir)
@@ -187,28 +207,11 @@ def load_taxonomy(data_dir: Path) -> tuple[Taxonomy | None, list[Problem]]:
     else:
         problems.append(Problem(survey_path, 1, "(file)", "survey.yaml is missing"))
 
-    dims: list[tuple[s.Dimension, SourceFile]] = []
-    for path in yaml_files(data_dir / "dimensions"):
-        src = _read(path, "dimension", problems, contents)
-        if src is None:
-            continue
-        dim = _validate_model(s.Dimension, src, problems)
-        if dim is not None:
-            _check_file_name(src, dim.id, problems)
-            dims.append((dim, src))  # type: ignore[arg-type]
+    dims = _load_folder(data_dir / "dimensions", "dimension", s.Dimension, problems, contents)
     if not dims:
         problems.append(Problem(data_dir / "dimensions", 1, "(dir)", "no dimension files found"))
     check_dimensions(dims, problems)
-
-    papers: list[tuple[s.Paper, SourceFile]] = []
-    for path in yaml_files(data_dir / "papers"):
-        src = _read(path, "paper", problems, contents)
-        if src is None:
-            continue
-        paper = _validate_model(s.Paper, src, problems)
-        if paper is not None:
-            _check_file_name(src, paper.id, problems)
-            papers.append((paper, src))  # type: ignore[arg-type]
+    papers = _load_folder(data_dir / "papers", "paper", s.Paper, problems, contents)
     check_papers(papers, [d for d, _ in dims], known_loss_ids(), problems)
 
     problems.sort(key=lambda p: (p.path.as_posix(), p.line, p.field, p.message))

@@ -1,5 +1,6 @@
-"""A small bounded LRU for what the read-only database makes safe to keep: the data only changes
-with a rebuild, and every key starts with the data version, so an entry is never stale."""
+"""A small bounded LRU for what the read-only database makes safe to keep: each cache belongs to
+one app (or one engine), which serves one data version for its whole life, so an entry is never
+stale."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""The taxonomy and lineage as one networkx graph, built once at start-up from the database.
+"""The taxonomy and lineage as one networkx graph, built from the database by the first request
+that needs it.
 
 Nodes are ``dimension:<id>``, ``category:<id>`` and ``paper:<id>``; edges carry a ``kind``:
 ``contains`` (dimension -> top category, category -> child), ``classified`` (paper -> category,
@@ -26,7 +27,7 @@ MAX_DEPTH = 10
 
 
 def build_graph(conn: Connection) -> nx.MultiDiGraph:
-    import networkx as nx  # imported on first use: ~65 ms the server's start-up does not need
+    import networkx as nx  # imported on first use: start-up does not need it
 
     graph = nx.MultiDiGraph()
     for row in conn.execute(text("SELECT id, name FROM dimension ORDER BY ord")):

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Connection, text
 
 from app.errors import NotFound
-from app.query import bibtex
+from app.query.exports import bibtex
 from app.query.graph import lineage
 from app.query.listing.page import classifications, paper_row
 from app.query.listing.snapshot import cached_dimension_ids

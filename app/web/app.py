@@ -38,10 +38,8 @@ from app.web.urls import is_api
 
 def _serve(app: FastAPI, engine: Engine) -> None:
     app.state.engine = engine
-    # The graph (~0.5 s of CPU at 10k papers, ~10 ms on the real data) is built by the first
-    # request that needs it (app.web.deps.get_graph), not at start-up: built in a background
-    # thread it held the GIL against the first second of requests (3-facet list at 10k papers:
-    # half the throughput, 3x the p95).
+    # The graph is built by the first request that needs it (app.web.deps.get_graph), not at
+    # start-up: building it holds the GIL, which would slow the first requests of every worker.
     app.state.graph = None
     app.state.graph_lock = threading.Lock()
 

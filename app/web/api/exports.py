@@ -7,9 +7,10 @@ from typing import Annotated
 import orjson
 from fastapi import Path, Response
 
-from app.query import bibtex, graph
+from app.query import graph
 from app.query import reads as queries
-from app.query import tabular as exports
+from app.query.exports import bibtex
+from app.query.exports import tabular as exports
 from app.query.listing.page import matching_papers
 from app.web.api.params import FILTERS_DOC, PaperQueryDep, download, new_router
 from app.web.deps import ConnDep, GraphDep

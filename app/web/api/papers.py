@@ -8,9 +8,10 @@ from fastapi import Path, Query, Request, Response
 from fastapi.responses import RedirectResponse
 from sqlalchemy import Connection
 
-from app.query import bibtex, graph
+from app.query import graph
 from app.query import reads as queries
 from app.query import search as text_search
+from app.query.exports import bibtex
 from app.query.listing.page import list_papers
 from app.web.api import models as m
 from app.web.api.params import FILTERS_DOC, PaperQueryDep, download, new_router

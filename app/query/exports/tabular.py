@@ -1,7 +1,7 @@
 """Tabular exports of a paper list: CSV (one row per paper) and JSON Lines.
 
 Both take the rows :func:`app.query.listing.page.matching_papers` returns. Citation formats (BibTeX,
-CSL-JSON) are in :mod:`app.query.bibtex`.
+CSL-JSON) are in :mod:`app.query.exports.bibtex`.
 """
 
 from __future__ import annotations
