@@ -18,7 +18,8 @@ import yaml
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from app.build import build  # noqa: E402
-from app.contract.validate import data_files, load_taxonomy  # noqa: E402
+from app.contract.files import data_files  # noqa: E402
+from app.contract.validate import load_taxonomy  # noqa: E402
 from benchmarks.generate import REAL, generate  # noqa: E402
 
 
