@@ -6,7 +6,7 @@ from collections import Counter, defaultdict
 
 from app.contract.validate import Taxonomy
 
-MIN_PAPERS = 3
+MIN_PAPERS = 5
 
 
 def rollup_counts(taxonomy: Taxonomy) -> dict[str, set[str]]:
@@ -24,7 +24,7 @@ def rollup_counts(taxonomy: Taxonomy) -> dict[str, set[str]]:
 
 
 def thin_categories(taxonomy: Taxonomy) -> list[tuple[str, str, int]]:
-    """(dimension, category, papers) for categories under 3 papers that are not marked sparse."""
+    """(dimension, category, papers) for categories under MIN_PAPERS papers, not marked sparse."""
     members = rollup_counts(taxonomy)
     return [
         (d.id, c.id, len(members.get(c.id, ())))
@@ -43,7 +43,7 @@ def render_stats(taxonomy: Taxonomy) -> tuple[str, list[tuple[str, str, int]]]:
         for cat in dim.categories:
             depth[cat.id] = depth.get(cat.parent, -1) + 1 if cat.parent else 0
             count = len(members.get(cat.id, ()))
-            note = "sparse" if cat.sparse else ("BELOW 3" if count < MIN_PAPERS else "")
+            note = "sparse" if cat.sparse else (f"BELOW {MIN_PAPERS}" if count < MIN_PAPERS else "")
             name = "  " * depth[cat.id] + cat.id
             lines.append(f"  {dim.id:<16} {name:<28} {count:>6}  {note}")
     lines += ["", "papers per dimension (placed on it)"]

@@ -3,6 +3,7 @@ side-by-side comparison of papers."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from sqlalchemy import Connection, text
@@ -21,19 +22,28 @@ def _dimension_or_404(conn: Connection, dimension_id: str, param: str) -> Any:
     return row
 
 
-def _axis(conn: Connection, dim: Any) -> dict[str, Any]:
+# Surveys are placed on almost every category; counts that show where the field's work is leave
+# them out unless asked (``surveys=True``).
+_NO_SURVEYS = "p.kind <> 'survey'"
+
+
+def _kept(surveys: bool) -> str:
+    return "1 = 1" if surveys else _NO_SURVEYS
+
+
+def _axis(conn: Connection, dim: Any, *, surveys: bool = True) -> dict[str, Any]:
+    count = (
+        "c.rollup_count"
+        if surveys
+        else "(SELECT COUNT(*) FROM paper_category pc JOIN paper p ON p.id = pc.paper_id "
+        f"WHERE pc.category_id = c.id AND {_NO_SURVEYS})"
+    )
     cats = [
-        {
-            "id": r.id,
-            "name": r.name,
-            "parent": r.parent_id,
-            "depth": r.depth,
-            "count": r.rollup_count,
-        }
+        {"id": r.id, "name": r.name, "parent": r.parent_id, "depth": r.depth, "count": r.n}
         for r in conn.execute(
             text(
-                "SELECT id, name, parent_id, depth, rollup_count FROM category "
-                "WHERE dimension_id = :d ORDER BY ord"
+                f"SELECT c.id, c.name, c.parent_id, c.depth, {count} AS n FROM category c "
+                "WHERE c.dimension_id = :d ORDER BY c.ord"
             ),
             {"d": dim.id},
         )
@@ -41,12 +51,19 @@ def _axis(conn: Connection, dim: Any) -> dict[str, Any]:
     return {"dimension": {"id": dim.id, "name": dim.name}, "categories": cats}
 
 
-def matrix(*, conn: Connection, rows: str, cols: str) -> dict[str, Any]:
+def survey_count(conn: Connection) -> int:
+    """How many papers are surveys (what the matrix and timeline leave out by default)."""
+    return conn.execute(text("SELECT COUNT(*) FROM paper WHERE kind = 'survey'")).scalar_one()
+
+
+def matrix(*, conn: Connection, rows: str, cols: str, surveys: bool = False) -> dict[str, Any]:
     """Co-occurrence of the categories of two dimensions: ``cells[i][j]`` holds the papers
-    placed (with roll-up) in row category i and column category j. Empty cells are open gaps."""
+    placed (with roll-up) in row category i and column category j. Empty cells are open gaps.
+    Surveys are left out unless ``surveys``."""
     row_dim = _dimension_or_404(conn, rows, "rows")
     col_dim = _dimension_or_404(conn, cols, "cols")
-    row_axis, col_axis = _axis(conn, row_dim), _axis(conn, col_dim)
+    row_axis = _axis(conn, row_dim, surveys=surveys)
+    col_axis = _axis(conn, col_dim, surveys=surveys)
     ri = {c["id"]: i for i, c in enumerate(row_axis["categories"])}
     ci = {c["id"]: j for j, c in enumerate(col_axis["categories"])}
     cells = [[{"count": 0, "papers": []} for _ in ci] for _ in ri]
@@ -55,7 +72,9 @@ def matrix(*, conn: Connection, rows: str, cols: str) -> dict[str, Any]:
         text(
             "SELECT a.category_id AS r, b.category_id AS c, a.paper_id AS p "
             "FROM paper_category a JOIN paper_category b ON a.paper_id = b.paper_id "
-            "WHERE a.dimension_id = :rows AND b.dimension_id = :cols ORDER BY a.paper_id"
+            "JOIN paper p ON p.id = a.paper_id "
+            f"WHERE a.dimension_id = :rows AND b.dimension_id = :cols AND {_kept(surveys)} "
+            "ORDER BY a.paper_id"
         ),
         {"rows": row_dim.id, "cols": col_dim.id},
     ):
@@ -69,13 +88,22 @@ def matrix(*, conn: Connection, rows: str, cols: str) -> dict[str, Any]:
         "cells": cells,
         "papers": len(both),
         "empty": sum(1 for line in cells for cell in line if not cell["count"]),
+        "surveys": surveys,
     }
 
 
-def timeline(*, conn: Connection, dimension: str | None = None) -> dict[str, Any]:
+def timeline(
+    *,
+    conn: Connection,
+    dimension: str | None = None,
+    surveys: bool = False,
+    today: dt.date | None = None,
+) -> dict[str, Any]:
     """Papers per year per category of ``dimension`` (default: ``optimization`` if it exists,
     else the first dimension), counted with roll-up; ``totals`` counts distinct papers placed in
-    the dimension per year. Years run without gaps from the first to the last paper."""
+    the dimension per year. Years run without gaps from the first to the last paper. Surveys are
+    left out unless ``surveys``. ``partial_year`` names the last year when it is the current
+    one (``today``'s), whose count is still growing."""
     if dimension is None:
         ids = [r[0] for r in conn.execute(text("SELECT id FROM dimension ORDER BY ord, id"))]
         dimension = "optimization" if "optimization" in ids else ids[0]
@@ -86,7 +114,8 @@ def timeline(*, conn: Connection, dimension: str | None = None) -> dict[str, Any
     for r in conn.execute(
         text(
             "SELECT pc.category_id, p.year, COUNT(*) AS n FROM paper_category pc "
-            "JOIN paper p ON p.id = pc.paper_id WHERE pc.dimension_id = :d GROUP BY 1, 2"
+            "JOIN paper p ON p.id = pc.paper_id "
+            f"WHERE pc.dimension_id = :d AND {_kept(surveys)} GROUP BY 1, 2"
         ),
         {"d": dim.id},
     ):
@@ -95,12 +124,14 @@ def timeline(*, conn: Connection, dimension: str | None = None) -> dict[str, Any
         conn.execute(
             text(
                 "SELECT p.year, COUNT(DISTINCT p.id) FROM paper_category pc "
-                "JOIN paper p ON p.id = pc.paper_id WHERE pc.dimension_id = :d GROUP BY 1"
+                "JOIN paper p ON p.id = pc.paper_id "
+                f"WHERE pc.dimension_id = :d AND {_kept(surveys)} GROUP BY 1"
             ),
             {"d": dim.id},
         ).all()
     )
-    axis = _axis(conn, dim)
+    axis = _axis(conn, dim, surveys=surveys)
+    current = (today or dt.date.today()).year
     return {
         "dimension": axis["dimension"],
         "years": years,
@@ -109,6 +140,8 @@ def timeline(*, conn: Connection, dimension: str | None = None) -> dict[str, Any
             for cat in axis["categories"]
         ],
         "totals": [totals.get(y, 0) for y in years],
+        "surveys": surveys,
+        "partial_year": current if years and years[-1] == current else None,
     }
 
 

@@ -22,7 +22,8 @@ _HUMAN_OPS = {"gte": "≥", "lte": "≤"}
 @dataclass(frozen=True)
 class Filter:
     """A filter on the paper column ``name``: ``name=value`` (OR over repeated values) and,
-    where ``ops`` allows, ``name__gte=value`` / ``name__lte=value``."""
+    where ``ops`` allows, ``name__gte=value`` / ``name__lte=value`` (a range) or
+    ``name__not=value`` (leave those out; AND over repeated values)."""
 
     name: str
     ops: tuple[str | None, ...] = (None,)
@@ -48,12 +49,16 @@ class Filter:
             names.append(f":{prefix}{i}")
         if op is None:
             return f"p.{self.name} IN ({', '.join(names)})"
+        if op == "not":
+            return f"p.{self.name} NOT IN ({', '.join(names)})"
         return " AND ".join(f"p.{self.name} {_SQL_OPS[op]} {name}" for name in names)
 
     def human_clause(self, op: str | None, value: str) -> str:
         """The chip label of one active value."""
         if op is None:
             return f"{self.name}: {value}"
+        if op == "not":
+            return f"{self.name}: not {value}"
         return f"{self.name} {_HUMAN_OPS[op]} {value}"
 
 
@@ -63,6 +68,6 @@ FILTERS: dict[str, Filter] = {
         Filter("year", ops=(None, "gte", "lte"), year=True),
         Filter("venue"),
         Filter("status", choices=STATUSES),
-        Filter("kind", choices=KINDS),
+        Filter("kind", ops=(None, "not"), choices=KINDS),
     )
 }

@@ -16,7 +16,7 @@ SYSTEM = ("_sort", "_size", "_next", "_facet")
 PLAIN_FACETS = tuple(FILTERS)
 # Parameters that may appear once; others repeat (OR within one filter or dimension).
 _SINGLE = {"q", "_sort", "_size", "_next"} | {
-    f"{f.name}__{op}" for f in FILTERS.values() for op in f.ops if op
+    f"{f.name}__{op}" for f in FILTERS.values() for op in f.ops if op in ("gte", "lte")
 }
 _ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
@@ -124,10 +124,8 @@ def _parse_pair(
         else:
             query.categories.setdefault("category", []).append(value)
     elif op:
-        ranged = ", ".join(f"{f.name}__{o}" for f in FILTERS.values() for o in f.ops if o)
-        problems.append(
-            problem(key, f"unknown parameter '{key}' (operators apply only to year: {ranged})")
-        )
+        known = ", ".join(f"{f.name}__{o}" for f in FILTERS.values() for o in f.ops if o)
+        problems.append(problem(key, f"unknown parameter '{key}' (operators: {known})"))
         return False
     elif not _ID.match(key) or (dimensions is not None and key not in dimensions):
         problems.append(problem(key, f"unknown parameter '{key}'"))

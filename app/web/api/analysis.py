@@ -13,6 +13,11 @@ from app.web.deps import ConnDep, GraphDep
 
 router = new_router()
 
+SURVEYS_DOC = (
+    "Count surveys too (`true`). By default they are left out: a survey is placed on almost "
+    "every category and would inflate every count."
+)
+
 # --- Graph ---------------------------------------------------------------------------------
 
 EdgesParam = Annotated[
@@ -66,10 +71,11 @@ def matrix(
     conn: ConnDep,
     rows: Annotated[str, Query(description="Dimension id.", examples=["expression"])],
     cols: Annotated[str, Query(description="Dimension id.", examples=["optimization"])],
+    surveys: Annotated[bool, Query(description=SURVEYS_DOC)] = False,
 ) -> m.Matrix:
     """Papers per pair of categories (with roll-up), and which papers: the empty cells are the
     open research gaps."""
-    return analysis.matrix(conn=conn, rows=rows, cols=cols)
+    return analysis.matrix(conn=conn, rows=rows, cols=cols, surveys=surveys)
 
 
 @router.get("/timeline", summary="Papers per year per category", tags=["analysis"])
@@ -79,10 +85,12 @@ def timeline(
         str | None,
         Query(description="Dimension id (default `optimization`).", examples=["optimization"]),
     ] = None,
+    surveys: Annotated[bool, Query(description=SURVEYS_DOC)] = False,
 ) -> m.Timeline:
     """For each category of the dimension, how many papers per year, so shifts (RL-based to
-    RL-free) show up. Years run without gaps from the first paper to the last."""
-    return analysis.timeline(conn=conn, dimension=dimension)
+    RL-free) show up. Years run without gaps from the first paper to the last; the current year,
+    when it is the last, is named in `partial_year`."""
+    return analysis.timeline(conn=conn, dimension=dimension, surveys=surveys)
 
 
 @router.get("/compare", summary="Classifications side by side", tags=["analysis"])

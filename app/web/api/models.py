@@ -390,6 +390,7 @@ class Matrix(Out):
     cells: list[list[Cell]] = Field(description="`cells[i][j]`: row category i, column j.")
     papers: int = Field(description="Distinct papers placed in both dimensions.")
     empty: int = Field(description="How many cells have no paper.")
+    surveys: bool = Field(description="Whether surveys are counted (left out by default).")
 
 
 class Series(Out):
@@ -404,6 +405,11 @@ class Timeline(Out):
     years: list[int] = Field(examples=[[2022, 2023, 2024]])
     series: list[Series]
     totals: list[int] = Field(description="Distinct papers placed in the dimension, per year.")
+    surveys: bool = Field(description="Whether surveys are counted (left out by default).")
+    partial_year: int | None = Field(
+        description="The last year, when it is the current one: its count is still growing.",
+        examples=[2026],
+    )
 
 
 class CompareRow(Out):

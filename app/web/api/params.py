@@ -92,6 +92,14 @@ async def paper_query(
             json_schema_extra={"items": {"type": "string", "enum": list(KINDS)}},
         ),
     ] = None,
+    kind__not: Annotated[
+        list[str] | None,
+        Query(
+            description="Leave out papers of this kind (`survey` leaves out surveys); repeat "
+            "for more.",
+            json_schema_extra={"items": {"type": "string", "enum": list(KINDS)}},
+        ),
+    ] = None,
     q: Annotated[
         str | None,
         Query(

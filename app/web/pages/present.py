@@ -10,6 +10,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from app.web.charts import nice_step
+from app.web.urls import url
 
 PLAIN_FACETS = ("year", "kind", "status", "venue")
 
@@ -92,6 +93,7 @@ def timeline_chart(data: dict[str, Any], *, compact: bool = False) -> dict[str, 
                 "show_label": i % label_every == 0,
                 "total_y": round(y_of(stacked[i]) - 5, 2),
                 "segments": segments,
+                "partial": year == data.get("partial_year"),
             }
         )
     ticks = [
@@ -118,7 +120,19 @@ def timeline_chart(data: dict[str, Any], *, compact: bool = False) -> dict[str, 
             for k, s in enumerate(series)
         ],
         "dimension": data.get("dimension"),
+        "partial_year": data.get("partial_year"),
+        "surveys": data.get("surveys", True),
     }
+
+
+def survey_toggle(kept: list[tuple[str, str]]) -> dict[str, Any]:
+    """The paper list's one-click switch that leaves surveys out (``kind__not=survey``) or
+    brings them back."""
+    pair = ("kind__not", "survey")
+    if pair in kept:
+        rest = [p for p in kept if p != pair]
+        return {"active": True, "url": url("/papers", rest), "label": "Show surveys again"}
+    return {"active": False, "url": url("/papers", [*kept, pair]), "label": "Leave out surveys"}
 
 
 def timeline_shares(data: dict[str, Any]) -> list[dict[str, Any]]:
@@ -150,6 +164,8 @@ def heat_levels(data: dict[str, Any]) -> list[list[dict[str, Any]]]:
             pairs = [(rows_dim, row["id"]), (cols_dim, col["id"])]
             if rows_dim == cols_dim:
                 pairs = [("category", row["id"]), ("category", col["id"])]
+            if not data.get("surveys", True):
+                pairs.append(("kind__not", "survey"))  # the list counts what the cell counts
             out_line.append({"count": n, "level": level, "url": f"/papers?{urlencode(pairs)}"})
         out.append(out_line)
     return out

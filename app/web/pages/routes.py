@@ -128,6 +128,7 @@ def _listing(conn: Any, items: list[tuple[str, str]]) -> tuple[str, dict[str, An
         "first_url": url("/papers", kept) if query.next else None,
         "clear_url": "/papers",
         "export_qs": query_string([*filters, *[(k, v) for k, v in kept if k == "_sort"]]),
+        "survey_toggle": present.survey_toggle(kept),
     }
     twin = api("/papers", [*query.items, *[("_facet", f) for f in added]])
     return twin, listing, extra
@@ -167,28 +168,37 @@ def matrix(
     templates: TemplatesDep,
     rows: str = MATRIX_DEFAULT[0],
     cols: str = MATRIX_DEFAULT[1],
+    surveys: bool = False,
 ):
-    data = analysis.matrix(conn=conn, rows=rows, cols=cols)
+    data = analysis.matrix(conn=conn, rows=rows, cols=cols, surveys=surveys)
+    pairs = [("rows", rows), ("cols", cols), *([("surveys", "true")] if surveys else [])]
     return _render(
         request,
         templates,
         "matrix.html",
-        {"matrix": (api("/matrix", [("rows", rows), ("cols", cols)]), data)},
+        {"matrix": (api("/matrix", pairs), data)},
         heat=present.heat_levels(data),
         dimensions=queries.list_dimensions(conn=conn),
+        survey_count=analysis.survey_count(conn),
     )
 
 
 @router.get("/timeline", response_class=HTMLResponse, name="timeline_page")
 def timeline(
-    request: Request, conn: ConnDep, templates: TemplatesDep, dimension: str = TIMELINE_DEFAULT
+    request: Request,
+    conn: ConnDep,
+    templates: TemplatesDep,
+    dimension: str = TIMELINE_DEFAULT,
+    surveys: bool = False,
 ):
-    data = analysis.timeline(conn=conn, dimension=dimension)
+    data = analysis.timeline(conn=conn, dimension=dimension, surveys=surveys)
+    pairs = [("dimension", dimension), *([("surveys", "true")] if surveys else [])]
     return _render(
         request,
         templates,
         "timeline.html",
-        {"timeline": (api("/timeline", [("dimension", dimension)]), data)},
+        {"timeline": (api("/timeline", pairs), data)},
+        survey_count=analysis.survey_count(conn),
         chart=present.timeline_chart(data),
         shares=present.timeline_shares(data),
         dimensions=queries.list_dimensions(conn=conn),
