@@ -7,8 +7,9 @@ import inspect
 
 import pytest
 
+from app.query.textquery import clauses_for
 from app.store import dialect, postgres, sqlite
-from app.store.dialect import Dialect
+from app.store.dialect import Dialect, Phrase
 
 MEMBERS = sorted(
     name for name in {*Dialect.__annotations__, *vars(Dialect)} if not name.startswith("_")
@@ -48,8 +49,20 @@ def test_for_url_picks_the_engine(url, module):
     assert dialect.for_url(url) is module
 
 
-def test_both_engines_read_the_same_words_from_a_query():
-    text = 'reward "hacking" OR -model*'
-    assert sqlite.fts_query(text) == '"reward" "hacking" "or" "model"*'
-    assert postgres.fts_query(text) == "'reward' & 'hacking' & 'or' & 'model':*"
-    assert sqlite.fts_query("!!") is None and postgres.fts_query("!!") is None
+def test_both_engines_render_the_same_clauses():
+    clauses = [
+        (Phrase(("reward", "hacking")), Phrase(("overoptimization",))),
+        (Phrase(("model",), prefix=True),),
+    ]
+    assert sqlite.fts_query(clauses) == '("reward hacking" OR "overoptimization") AND "model"*'
+    assert postgres.fts_query(clauses) == (
+        "(('reward' <-> 'hacking') | ('overoptimization')) & (('model':*))"
+    )
+    assert sqlite.fts_query([]) is None and postgres.fts_query([]) is None
+
+
+def test_typed_operators_and_quotes_stay_plain_words():
+    clauses = clauses_for('reward "hacking" OR -model*')
+    rendered = sqlite.fts_query(clauses)
+    assert [p.words for c in clauses for p in c][:2] == [("reward",), ("rewards",)]
+    assert '""' not in rendered and "-" not in rendered and "OR -" not in rendered

@@ -124,6 +124,7 @@ EXPECTED = {
     "papers/short-name-too-long.yaml": [
         "papers/short-name-too-long.yaml:4: short_name: String should have at most 40 characters"
     ],
+    "synonyms.yaml": ["synonyms.yaml:5: groups[2][0]: 'Reward-Hacking' is already in groups[0][0]"],
     "papers/unknown-field.yaml": [
         "papers/unknown-field.yaml:9: colour: unknown field (allowed: id, title, short_name, "
         "aliases, authors, year, kind, status, venue, arxiv, doi, url, code, summary, "

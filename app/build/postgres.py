@@ -38,20 +38,18 @@ def _ddl() -> list[str]:
 
 _C = 'TEXT COLLATE "C"'
 _FTS_DDL = (
-    # No stop words (FTS5's porter tokenizer has none): "the" is searchable on both engines.
-    "CREATE TEXT SEARCH DICTIONARY atlas_stem (TEMPLATE = snowball, Language = english)",
-    f"CREATE TEXT SEARCH CONFIGURATION {TEXT_CONFIG} (COPY = pg_catalog.english)",
-    f"ALTER TEXT SEARCH CONFIGURATION {TEXT_CONFIG} ALTER MAPPING FOR asciiword, word, "
-    "hword, hword_part, asciihword, hword_asciipart WITH atlas_stem",
-    f"CREATE TABLE paper_fts (paper_id {_C} PRIMARY KEY, title TEXT, authors TEXT, "
+    # No stemmer and no stop words, like the SQLite index: plurals are folded by the query.
+    f"CREATE TEXT SEARCH CONFIGURATION {TEXT_CONFIG} (COPY = pg_catalog.simple)",
+    f"CREATE TABLE paper_fts (paper_id {_C} PRIMARY KEY, names TEXT, title TEXT, authors TEXT, "
     "summary TEXT, categories TEXT, venue TEXT, document tsvector)",
     f"CREATE TABLE category_fts (category_id {_C}, kind {_C}, name TEXT, description TEXT, "
     "document tsvector, PRIMARY KEY (category_id, kind))",
 )
-# Weights follow the bm25 column weights of the SQLite index: a title hit (A) outranks authors
-# (B), category names (C) and the summary or venue (D).
+# Weights follow the bm25 column weights of the SQLite index: a short name, alias or title hit
+# (A) outranks authors (B), category names (C) and the summary or venue (D).
 _FTS_FILL = (
-    f"UPDATE paper_fts SET document = setweight(to_tsvector('{TEXT_CONFIG}', title), 'A') "
+    f"UPDATE paper_fts SET document = setweight(to_tsvector('{TEXT_CONFIG}', names), 'A') "
+    f"|| setweight(to_tsvector('{TEXT_CONFIG}', title), 'A') "
     f"|| setweight(to_tsvector('{TEXT_CONFIG}', authors), 'B') "
     f"|| setweight(to_tsvector('{TEXT_CONFIG}', categories), 'C') "
     f"|| setweight(to_tsvector('{TEXT_CONFIG}', summary || ' ' || venue), 'D')",
@@ -80,7 +78,7 @@ def write(rows: Rows, url: str) -> None:
             _copy(
                 cur,
                 "paper_fts",
-                ["paper_id", "title", "authors", "summary", "categories", "venue"],
+                ["paper_id", "names", "title", "authors", "summary", "categories", "venue"],
                 rows.paper_fts,
             )
             _copy(

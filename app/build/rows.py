@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 import unicodedata
+from collections import Counter
 from dataclasses import dataclass
 
 from app.contract.schema import Paper
+from app.contract.text import phrase_key
 from app.contract.validate import Taxonomy
 from app.store.version import BUILD_VERSION, version_for
 
@@ -28,7 +31,10 @@ class Rows:
     placements: list[dict]
     relations: list[dict]
     meta: list[dict]
-    paper_fts: list[tuple]  # paper_id, title, authors, summary, categories, venue
+    paper_names: list[dict]
+    paper_priors: list[dict]
+    synonyms: list[dict]
+    paper_fts: list[tuple]  # paper_id, names, title, authors, summary, categories, venue
     category_fts: list[tuple]  # category_id, kind, name, description
     counts: dict[str, int]
 
@@ -40,8 +46,65 @@ class Rows:
             "paper": self.papers,
             "paper_category": self.placements,
             "relation": self.relations,
+            "paper_name": self.paper_names,
+            "paper_prior": self.paper_priors,
+            "synonym": self.synonyms,
             "meta": self.meta,
         }
+
+
+# What an exact short-name or alias match adds to a paper's search rank (ranks are "lower is
+# better" and full-text scores stay well inside this margin on both engines).
+SHORT_NAME_WEIGHT = 1000
+TITLE_WEIGHT = 800
+ALIAS_WEIGHT = 500
+# How much being built on helps a paper's full-text rank: its bm25 is scaled by
+# 1 + PRIOR * ln(1 + papers in the atlas that relate to it), so the paper a field grew from
+# comes before later papers that mention the same words as often.
+PRIOR = 0.2
+
+
+def _name_rows(papers: list[dict]) -> list[dict]:
+    """One row per (paper, name key): short name, full title (and the part before a colon),
+    aliases. Papers are written in this order, so position + 1 is the paper's rowid on SQLite."""
+    rows: dict[tuple[str, str], dict] = {}
+    for rowid, paper in enumerate(papers, start=1):
+        title = paper["title"]
+        names = [(paper["short_name"], SHORT_NAME_WEIGHT)] if paper["short_name"] else []
+        names += [(title, TITLE_WEIGHT), (title.split(":")[0], TITLE_WEIGHT)]
+        names += [(alias, ALIAS_WEIGHT) for alias in json.loads(paper["aliases"])]
+        for name, weight in names:
+            key = phrase_key(name)
+            if key and (paper["id"], key) not in rows:
+                rows[(paper["id"], key)] = {
+                    "paper_id": paper["id"],
+                    "name_key": key,
+                    "paper_rowid": rowid,
+                    "weight": weight,
+                }
+    return list(rows.values())
+
+
+# Full-text ranking normalises by the length of the whole row, so a 200-author technical report
+# would rank below every short paper that says the same thing: index its first and last authors.
+AUTHORS_INDEXED = (15, 5)
+
+
+def _searched_authors(authors: list[str]) -> list[str]:
+    head, tail = AUTHORS_INDEXED
+    return authors if len(authors) <= head + tail else [*authors[:head], *authors[-tail:]]
+
+
+def _prior_rows(papers: list[dict], relations: list[dict]) -> list[dict]:
+    cited = Counter(r["target_id"] for r in relations)
+    return [
+        {
+            "paper_rowid": rowid,
+            "paper_id": paper["id"],
+            "factor": round(1 + PRIOR * math.log1p(cited[paper["id"]]), 6),
+        }
+        for rowid, paper in enumerate(papers, start=1)
+    ]
 
 
 def data_version(taxonomy: Taxonomy) -> str:
@@ -84,6 +147,13 @@ def rows_for(taxonomy: Taxonomy) -> Rows:
         papers=papers,
         placements=placements,
         relations=relations,
+        paper_names=_name_rows(papers),
+        paper_priors=_prior_rows(papers, relations),
+        synonyms=[
+            {"group_id": g, "ord": i, "phrase": phrase}
+            for g, group in enumerate(taxonomy.synonyms.groups if taxonomy.synonyms else [])
+            for i, phrase in enumerate(group)
+        ],
         meta=[{"key": k, "value": v} for k, v in meta.items()],
         paper_fts=paper_fts,
         category_fts=[
@@ -151,6 +221,8 @@ def _paper_rows(taxonomy: Taxonomy, categories: dict[str, dict]) -> tuple[list, 
             {
                 "id": paper.id,
                 "title": paper.title,
+                "short_name": paper.short_name,
+                "aliases": json.dumps(paper.aliases, ensure_ascii=False),
                 "authors": json.dumps(paper.authors, ensure_ascii=False),
                 "first_author": paper.authors[0],
                 "year": paper.year,
@@ -200,8 +272,9 @@ def _paper_rows(taxonomy: Taxonomy, categories: dict[str, dict]) -> tuple[list, 
         fts.append(
             (
                 paper.id,
+                " · ".join([*([paper.short_name] if paper.short_name else []), *paper.aliases]),
                 paper.title,
-                ", ".join(paper.authors),
+                ", ".join(_searched_authors(paper.authors)),
                 paper.summary,
                 " | ".join(names),
                 paper.venue or "",

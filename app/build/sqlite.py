@@ -20,15 +20,16 @@ from sqlmodel import SQLModel
 from app.build.rows import DERIVED, Rows
 from app.store import tables as _tables  # noqa: F401  (registers the tables)
 
+# No stemmer: app.query.textquery folds plurals itself, so "processing" never matches "process".
 FTS_TABLES = (
     # One row per paper: what full-text search over papers reads.
     "CREATE VIRTUAL TABLE paper_fts USING fts5("
-    "paper_id UNINDEXED, title, authors, summary, categories, venue, "
-    "tokenize = 'porter unicode61 remove_diacritics 2')",
+    "paper_id UNINDEXED, names, title, authors, summary, categories, venue, "
+    "tokenize = 'unicode61 remove_diacritics 2')",
     # One row per category (and per dimension): what /search reads besides papers.
     "CREATE VIRTUAL TABLE category_fts USING fts5("
     "category_id UNINDEXED, kind UNINDEXED, name, description, "
-    "tokenize = 'porter unicode61 remove_diacritics 2')",
+    "tokenize = 'unicode61 remove_diacritics 2')",
 )
 
 
@@ -82,8 +83,9 @@ def _write(rows: Rows, path: Path, step: Callable[[str], None]) -> None:
         # and breaks rank ties by rowid (papers go in in id order, so rowid order is id order).
         rowids = dict(conn.execute("SELECT id, rowid FROM paper").fetchall())
         conn.executemany(
-            "INSERT INTO paper_fts (rowid, paper_id, title, authors, summary, categories, venue) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO paper_fts "
+            "(rowid, paper_id, names, title, authors, summary, categories, venue) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             [(rowids[row[0]], *row) for row in rows.paper_fts],
         )
         for statement in DERIVED:

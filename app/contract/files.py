@@ -17,9 +17,13 @@ def yaml_files(folder: Path) -> list[Path]:
     )
 
 
+TOP_LEVEL = ("survey.yaml", "synonyms.yaml")
+
+
 def data_files(data_dir: Path) -> list[Path]:
-    """Every data file of a tree: ``survey.yaml``, then dimensions, then papers."""
-    files = [data_dir / "survey.yaml"] if (data_dir / "survey.yaml").exists() else []
+    """Every data file of a tree: ``survey.yaml``, ``synonyms.yaml``, then dimensions, then
+    papers."""
+    files = [data_dir / name for name in TOP_LEVEL if (data_dir / name).exists()]
     return files + yaml_files(data_dir / "dimensions") + yaml_files(data_dir / "papers")
 
 

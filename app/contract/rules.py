@@ -11,11 +11,30 @@ import networkx as nx
 
 from app.contract import schema as s
 from app.contract.problems import Problem, SourceFile
+from app.contract.text import phrase_key
 from app.contract.vocab import DIRECTIONAL_RELATIONS
 
 
 def normalise_title(title: str) -> str:
     return " ".join(re.sub(r"[^a-z0-9]+", " ", title.lower()).split())
+
+
+def check_synonyms(synonyms: s.Synonyms, src: SourceFile, problems: list[Problem]) -> None:
+    """A phrase belongs to one group only, once, and has at least one word."""
+    seen: dict[str, tuple[int, int]] = {}
+    for g, group in enumerate(synonyms.groups):
+        for i, phrase in enumerate(group):
+            key = phrase_key(phrase)
+            where = f"groups[{g}][{i}]"
+            line = src.parsed.line_of(("groups", g, i))
+            if not key:
+                problems.append(Problem(src.path, line, where, f"{phrase!r} has no word in it"))
+            elif key in seen:
+                first = seen[key]
+                message = f"{phrase!r} is already in groups[{first[0]}][{first[1]}]"
+                problems.append(Problem(src.path, line, where, message))
+            else:
+                seen[key] = (g, i)
 
 
 def check_dimensions(dims: list[tuple[s.Dimension, SourceFile]], problems: list[Problem]) -> None:

@@ -379,6 +379,22 @@ class Survey(Strict):
 
 
 # ---------------------------------------------------------------------------------------------
+# Search synonyms
+
+Phrase = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]
+
+
+class Synonyms(Strict):
+    """Words and phrases that mean the same thing to a searcher: a query naming one finds papers
+    that use any of them."""
+
+    groups: list[Annotated[list[Phrase], Field(min_length=2, max_length=12)]] = Field(
+        description="Each group lists phrases that are interchangeable in a search.",
+        examples=[[["reward hacking", "reward over-optimization", "specification gaming"]]],
+    )
+
+
+# ---------------------------------------------------------------------------------------------
 # JSON Schema export
 
 
@@ -386,6 +402,7 @@ SCHEMA_MODELS: dict[str, type[BaseModel]] = {
     "paper": Paper,
     "dimension": Dimension,
     "survey": Survey,
+    "synonyms": Synonyms,
 }
 
 

@@ -15,7 +15,7 @@ from pydantic import BaseModel, ValidationError
 from app.contract import schema as s
 from app.contract.files import content_hash, yaml_files
 from app.contract.problems import Problem, SourceFile, ValidationFailed
-from app.contract.rules import check_dimensions, check_papers, known_loss_ids
+from app.contract.rules import check_dimensions, check_papers, check_synonyms, known_loss_ids
 from app.contract.yamlio import Loc, dotted, parse_yaml
 
 MODELINE_PREFIX = "# yaml-language-server: $schema="
@@ -23,6 +23,7 @@ EXPECTED_MODELINE = {
     "paper": MODELINE_PREFIX + "../schema/paper.schema.json",
     "dimension": MODELINE_PREFIX + "../schema/dimension.schema.json",
     "survey": MODELINE_PREFIX + "schema/survey.schema.json",
+    "synonyms": MODELINE_PREFIX + "schema/synonyms.schema.json",
 }
 
 
@@ -50,6 +51,7 @@ class Taxonomy:
     papers: list[s.Paper]
     content_hash: str
     sources: dict[str, SourceFile] = field(default_factory=dict)  # entity key -> file
+    synonyms: s.Synonyms | None = None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -207,6 +209,15 @@ def load_taxonomy(data_dir: Path) -> tuple[Taxonomy | None, list[Problem]]:
     else:
         problems.append(Problem(survey_path, 1, "(file)", "survey.yaml is missing"))
 
+    synonyms: s.Synonyms | None = None
+    synonyms_path = data_dir / "synonyms.yaml"
+    if synonyms_path.exists():
+        src = _read(synonyms_path, "synonyms", problems, contents)
+        if src is not None:
+            synonyms = _validate_model(s.Synonyms, src, problems)  # type: ignore[assignment]
+            if synonyms is not None:
+                check_synonyms(synonyms, src, problems)
+
     dims = _load_folder(data_dir / "dimensions", "dimension", s.Dimension, problems, contents)
     if not dims:
         problems.append(Problem(data_dir / "dimensions", 1, "(dir)", "no dimension files found"))
@@ -226,6 +237,7 @@ def load_taxonomy(data_dir: Path) -> tuple[Taxonomy | None, list[Problem]]:
         papers=[p for p, _ in papers],
         content_hash=content_hash(data_dir, contents),
         sources=sources,
+        synonyms=synonyms,
     )
     return taxonomy, []
 

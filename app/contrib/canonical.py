@@ -59,6 +59,7 @@ KIND_MODEL: dict[str, type[BaseModel]] = {
     "survey": s.Survey,
     "dimension": s.Dimension,
     "paper": s.Paper,
+    "synonyms": s.Synonyms,
 }
 
 

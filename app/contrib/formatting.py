@@ -51,7 +51,7 @@ def file_kind(data_dir: Path, path: Path) -> str:
         return "dimension"
     if path.parent.name == "papers":
         return "paper"
-    return "survey"
+    return path.stem  # survey.yaml, synonyms.yaml
 
 
 def dimension_order(data_dir: Path) -> dict[str, tuple[int, str]]:

@@ -8,7 +8,9 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
+from app.query.listing.snapshot import snapshot
 from app.query.listing.sql import in_list
+from app.query.textquery import clauses_for, name_keys
 from app.store import dialect
 from app.store.dialect import HIT_END, HIT_START
 
@@ -34,7 +36,7 @@ def search(*, conn: Connection, q: str, limit: int = 20) -> dict[str, Any]:
     Titles, names and snippets come as segments (see :func:`segments`) — never as HTML.
     """
     fts = dialect.of(conn)
-    match = fts.fts_query(q)
+    match = fts.fts_query(clauses_for(q, snapshot(conn).synonyms))
     result: dict[str, Any] = {
         "q": q,
         "papers": [],
@@ -43,7 +45,11 @@ def search(*, conn: Connection, q: str, limit: int = 20) -> dict[str, Any]:
     }
     if match is None:
         return result
-    params = {"fts_match": match, "limit": limit}
+    params = {
+        "fts_match": match,
+        "limit": limit,
+        "name_keys": name_keys(q, snapshot(conn).synonyms),
+    }
     papers = conn.execute(text(fts.paper_search_statement()), params).all()
     ids: dict[str, Any] = {}
     where = in_list("id", [r.paper_id for r in papers], "p", ids) if papers else "1 = 0"

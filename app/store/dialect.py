@@ -9,6 +9,8 @@ embedded default, FTS5) and :mod:`app.store.postgres` (tsvector/tsquery). Read c
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
@@ -30,10 +32,25 @@ def query_words(text: str) -> list[str]:
     return _WORD.findall(text.lower())[:MAX_QUERY_WORDS]
 
 
+@dataclass(frozen=True)
+class Phrase:
+    """Words that must appear in this order; with ``prefix`` the last may go on (``model`` ->
+    ``models``, ``modelling``). Words are ``\\w+`` only, so they need no escaping."""
+
+    words: tuple[str, ...]
+    prefix: bool = False
+
+
+# A full-text query is a list of clauses, all of which must match; a clause matches when any
+# of its phrases does. app.query.textquery builds them (plurals, synonyms); dialects render them.
+Clause = tuple[Phrase, ...]
+
+
 class Dialect(Protocol):
     """What one engine module provides. Statements bind ``:fts_match`` (from :meth:`fts_query`,
-    or :attr:`NO_MATCH` when nothing is searchable) and, where they page, ``:limit``/``:offset``;
-    ranks are "lower is better"."""
+    or :attr:`NO_MATCH` when nothing is searchable), ``:name_keys`` (``|key|key|``: a paper
+    with one of these names ranks first, see :func:`app.query.textquery.name_keys`) and, where
+    they page, ``:limit``/``:offset``; ranks are "lower is better"."""
 
     NAME: str
     NO_MATCH: str
@@ -44,7 +61,7 @@ class Dialect(Protocol):
 
     def readonly_engine(self, url: str) -> Engine: ...
 
-    def fts_query(self, text: str) -> str | None: ...
+    def fts_query(self, clauses: Sequence[Clause]) -> str | None: ...
 
     def paper_match_subquery(self) -> str: ...
 

@@ -15,11 +15,13 @@ both agree on (e.g. a title holding every query word beats a passing mention) is
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import psycopg
 from sqlalchemy import Engine, create_engine, make_url
 from sqlalchemy.pool import QueuePool
 
-from app.store.dialect import HIT_END, HIT_START, query_words
+from app.store.dialect import HIT_END, HIT_START, Clause
 from app.store.version import DATA_VERSION_SQL
 
 SCHEMA = "atlas"
@@ -73,17 +75,23 @@ def current_version(url: str) -> str | None:
 # --- Full-text search statements (read side) ------------------------------------------------
 
 
-def fts_query(text: str) -> str | None:
-    """Turn what a person typed into a safe ``to_tsquery`` input, with the SQLite dialect's
-    meaning: every word must match (AND), the last also as a prefix. Each word is only letters,
-    digits or ``_`` and is quoted, so no tsquery operator typed by the user survives. Returns
-    None when nothing searchable is left.
-    """
-    words = query_words(text)
-    if not words:
+def fts_query(clauses: Sequence[Clause]) -> str | None:
+    """The ``to_tsquery`` input of a parsed query, with the SQLite dialect's meaning: clauses
+    joined by AND (``&``), the phrases of one clause by OR (``|``), words of a phrase in order
+    (``<->``), a prefix as ``:*``. Words are quoted lexemes, so no operator can be injected.
+    None when there is nothing to search for."""
+    if not clauses:
         return None
-    terms = [f"'{w}'" for w in words[:-1]] + [f"'{words[-1]}':*"]
-    return " & ".join(terms)
+    rendered = []
+    for clause in clauses:
+        phrases = []
+        for phrase in clause:
+            words = [f"'{w}'" for w in phrase.words]
+            if phrase.prefix:
+                words[-1] += ":*"
+            phrases.append(" <-> ".join(words))
+        rendered.append("(" + " | ".join(f"({p})" for p in phrases) + ")")
+    return " & ".join(rendered)
 
 
 _QUERY = f"to_tsquery('{TEXT_CONFIG}', :fts_match)"
@@ -99,10 +107,19 @@ def paper_match_subquery() -> str:
     return f"SELECT paper_id FROM paper_fts WHERE document @@ {_QUERY}"
 
 
+# An exact short-name or alias match (paper_name) ranks first.
+_NAME_BOOST = (
+    "COALESCE((SELECT MAX(n.weight) FROM paper_name n WHERE n.paper_id = paper_fts.paper_id "
+    "AND strpos(:name_keys, '|' || n.name_key || '|') > 0), 0)"
+)
+_PRIOR = "(SELECT pp.factor FROM paper_prior pp WHERE pp.paper_id = paper_fts.paper_id)"
+_PAPER_RANK = f"-ts_rank_cd(document, fq) * {_PRIOR} - {_NAME_BOOST}"
+
+
 def paper_rank_subquery() -> str:
     """``SELECT paper_id, rank`` of papers matching ``:fts_match``; lower rank is better."""
     return (
-        "SELECT paper_id, -ts_rank_cd(document, fq) AS rank "
+        f"SELECT paper_id, {_PAPER_RANK} AS rank "
         f"FROM paper_fts, {_QUERY} AS fq WHERE document @@ fq"
     )
 
@@ -118,17 +135,11 @@ def paper_rank_page_subquery() -> str:
 
 def paper_search_statement() -> str:
     """Best papers for ``:fts_match`` (at most ``:limit``) with a highlighted title and a snippet
-    of the best-matching column (summary, categories, authors, then the title)."""
-    best = (
-        f"CASE WHEN to_tsvector('{TEXT_CONFIG}', summary) @@ fq THEN summary "
-        f"WHEN to_tsvector('{TEXT_CONFIG}', categories) @@ fq THEN categories "
-        f"WHEN to_tsvector('{TEXT_CONFIG}', authors) @@ fq THEN authors "
-        f"WHEN to_tsvector('{TEXT_CONFIG}', title) @@ fq THEN title ELSE summary END"
-    )
+    of the summary."""
     return (
-        "SELECT paper_id, -ts_rank_cd(document, fq) AS rank, "
+        f"SELECT paper_id, {_PAPER_RANK} AS rank, "
         f"ts_headline('{TEXT_CONFIG}', title, fq, {_WHOLE}) AS title_hl, "
-        f"ts_headline('{TEXT_CONFIG}', {best}, fq, {_SNIPPET}) AS snippet "
+        f"ts_headline('{TEXT_CONFIG}', summary, fq, {_SNIPPET}) AS snippet "
         f"FROM paper_fts, {_QUERY} AS fq WHERE document @@ fq "
         "ORDER BY rank, paper_id LIMIT :limit"
     )

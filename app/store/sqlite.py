@@ -7,12 +7,13 @@ fills a SQLite file lives in :mod:`app.build.sqlite`.
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Sequence
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine
 from sqlalchemy.pool import QueuePool
 
-from app.store.dialect import HIT_END, HIT_START, query_words
+from app.store.dialect import HIT_END, HIT_START, Clause
 from app.store.version import sqlite_version
 
 NAME = "sqlite"
@@ -59,25 +60,33 @@ def readonly_engine(url: str) -> Engine:
 
 
 # --- Full-text search statements (read side) ------------------------------------------------
-def fts_query(text: str) -> str | None:
-    """Turn what a person typed into a safe FTS5 MATCH expression.
-
-    Every word must match (AND); the last word also matches as a prefix, so results appear
-    while typing. FTS5 operators and quotes typed by the user are treated as plain words.
-    Returns None when nothing searchable is left.
-    """
-    words = query_words(text)
-    if not words:
+def fts_query(clauses: Sequence[Clause]) -> str | None:
+    """The FTS5 MATCH expression of a parsed query: clauses joined by AND, the phrases of one
+    clause by OR. None when there is nothing to search for."""
+    if not clauses:
         return None
-    return " ".join([f'"{w}"' for w in words[:-1]] + [f'"{words[-1]}"*'])
+    rendered = []
+    for clause in clauses:
+        phrases = [f'"{" ".join(p.words)}"' + ("*" if p.prefix else "") for p in clause]
+        rendered.append(phrases[0] if len(phrases) == 1 else f"({' OR '.join(phrases)})")
+    return " AND ".join(rendered)
 
 
 # What ``:fts_match`` is bound to when the user typed nothing searchable: matches no row.
 NO_MATCH = '""'
 
-# Column weights for bm25 in paper_fts column order: paper_id (unindexed), title, authors,
-# summary, categories, venue. A title hit should outrank a passing mention in a summary.
-_PAPER_WEIGHTS = "0.0, 10.0, 4.0, 1.0, 2.0, 1.0"
+# Column weights for bm25 in paper_fts column order: paper_id (unindexed), names (short name and
+# aliases), title, authors, summary, categories, venue. A name or title hit should outrank a
+# passing mention in a summary.
+_PAPER_WEIGHTS = "0.0, 12.0, 10.0, 4.0, 1.0, 2.0, 1.0"
+# An exact short-name or alias match (paper_name, keyed by the paper's rowid) ranks first.
+_NAME_BOOST = (
+    "COALESCE((SELECT MAX(n.weight) FROM paper_name n WHERE n.paper_rowid = paper_fts.rowid "
+    "AND instr(:name_keys, '|' || n.name_key || '|') > 0), 0)"
+)
+# bm25 is negative (lower is better): the prior factor (>= 1) pushes often-built-on papers up.
+_PRIOR = "(SELECT pp.factor FROM paper_prior pp WHERE pp.paper_rowid = paper_fts.rowid)"
+_PAPER_RANK = f"bm25(paper_fts, {_PAPER_WEIGHTS}) * {_PRIOR} - {_NAME_BOOST}"
 _CATEGORY_WEIGHTS = "0.0, 0.0, 5.0, 1.0"
 
 
@@ -97,7 +106,7 @@ def paper_match_subquery() -> str:
 def paper_rank_subquery() -> str:
     """``SELECT paper_id, rank`` of papers matching ``:fts_match``; lower rank is better."""
     return (
-        f"SELECT fp.id AS paper_id, fr.rank FROM (SELECT rowid, bm25(paper_fts, {_PAPER_WEIGHTS}) "
+        f"SELECT fp.id AS paper_id, fr.rank FROM (SELECT rowid, {_PAPER_RANK} "
         "AS rank FROM paper_fts WHERE paper_fts MATCH :fts_match) fr "
         "JOIN paper fp ON fp.rowid = fr.rowid"
     )
@@ -108,19 +117,19 @@ def paper_rank_page_subquery() -> str:
     ``:fts_match``, best first, ties by id. The build inserts papers in id order, so rowid order
     is id order and the papers table is read only for the page's rows."""
     return (
-        f"SELECT fp.id AS page_id, fr.rank AS page_rank FROM (SELECT rowid, bm25(paper_fts, "
-        f"{_PAPER_WEIGHTS}) AS rank FROM paper_fts WHERE paper_fts MATCH :fts_match "
+        f"SELECT fp.id AS page_id, fr.rank AS page_rank FROM (SELECT rowid, {_PAPER_RANK} "
+        "AS rank FROM paper_fts WHERE paper_fts MATCH :fts_match "
         "ORDER BY rank, rowid LIMIT :limit OFFSET :offset) fr JOIN paper fp ON fp.rowid = fr.rowid"
     )
 
 
 def paper_search_statement() -> str:
     """Best papers for ``:fts_match`` (at most ``:limit``) with a highlighted title and a snippet
-    of the best-matching column."""
+    of the summary."""
     return (
-        f"SELECT paper_id, bm25(paper_fts, {_PAPER_WEIGHTS}) AS rank, "
-        f"highlight(paper_fts, 1, '{HIT_START}', '{HIT_END}') AS title_hl, "
-        f"snippet(paper_fts, -1, '{HIT_START}', '{HIT_END}', '…', 24) AS snippet "
+        f"SELECT paper_id, {_PAPER_RANK} AS rank, "
+        f"highlight(paper_fts, 2, '{HIT_START}', '{HIT_END}') AS title_hl, "
+        f"snippet(paper_fts, 4, '{HIT_START}', '{HIT_END}', '…', 24) AS snippet "
         "FROM paper_fts WHERE paper_fts MATCH :fts_match ORDER BY rank, paper_id LIMIT :limit"
     )
 

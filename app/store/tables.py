@@ -46,6 +46,8 @@ class Category(CategoryBase, table=True):
 class PaperBase(SQLModel):
     id: str = Field(primary_key=True)
     title: str
+    short_name: str | None = None
+    aliases: str = "[]"  # JSON list
     authors: str  # JSON list
     first_author: str
     year: int  # indexed with id: Paper.__table_args__
@@ -116,6 +118,39 @@ class Relation(SQLModel, table=True):
     type: str = Field(primary_key=True)
     target_id: str = Field(foreign_key="paper.id", primary_key=True, index=True)
     note: str | None = None
+
+
+class PaperName(SQLModel, table=True):
+    """Each paper's short name and aliases as search compares them (``app.contract.text.
+    phrase_key``): a query equal to one of them puts that paper first. ``weight`` is what the
+    rank gains: a short name more than an alias."""
+
+    __tablename__ = "paper_name"
+    __table_args__ = (Index("ix_paper_name_rowid", "paper_rowid", "name_key", "weight"),)
+
+    paper_id: str = Field(foreign_key="paper.id", primary_key=True)
+    name_key: str = Field(primary_key=True)
+    paper_rowid: int  # the paper's rowid on SQLite, where the search index joins on rowids
+    weight: int
+
+
+class PaperPrior(SQLModel, table=True):
+    """What a paper's full-text rank is scaled by: more for papers the atlas builds on."""
+
+    __tablename__ = "paper_prior"
+
+    paper_rowid: int = Field(primary_key=True)
+    paper_id: str = Field(foreign_key="paper.id", unique=True)
+    factor: float
+
+
+class Synonym(SQLModel, table=True):
+    """The phrases of ``synonyms.yaml``, one row each; a group's phrases are interchangeable
+    in a search."""
+
+    group_id: int = Field(primary_key=True)
+    ord: int = Field(primary_key=True)
+    phrase: str
 
 
 class Meta(SQLModel, table=True):

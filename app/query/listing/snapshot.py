@@ -1,5 +1,5 @@
-"""What the list reads once per database: the dimensions and categories (which change only with
-a rebuild), and a bounded cache of counts keyed by the filters."""
+"""What the list reads once per database: the dimensions, categories and search synonyms (which
+change only with a rebuild), and a bounded cache of counts keyed by the filters."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, text
 
 from app.query.cache import LRU
+from app.query.textquery import SynonymIndex
 
 
 @dataclass
@@ -19,6 +20,7 @@ class Snapshot:
     category_names: dict[str, str]
     category_rank: dict[str, tuple[int, int]]  # category id -> (dimension ord, category ord)
     by_dimension: dict[str, list[Any]]  # dimension id -> rows (id, name, parent_id, depth)
+    synonyms: SynonymIndex = field(default_factory=SynonymIndex)
     counts: LRU = field(default_factory=lambda: LRU(entries=2048))  # filters -> counts
 
 
@@ -38,12 +40,16 @@ def snapshot(conn: Connection) -> Snapshot:
     by_dimension: dict[str, list[Any]] = {d.id: [] for d in dims}
     for c in cats:
         by_dimension.setdefault(c.dimension_id, []).append(c)
+    groups: dict[int, list[str]] = {}
+    for row in conn.execute(text("SELECT group_id, phrase FROM synonym ORDER BY group_id, ord")):
+        groups.setdefault(row.group_id, []).append(row.phrase)
     found = _SNAPSHOTS[conn.engine] = Snapshot(
         dimension_names={d.id: d.name for d in dims},
         category_dims={c.id: c.dimension_id for c in cats},
         category_names={c.id: c.name for c in cats},
         category_rank={c.id: (dim_ord.get(c.dimension_id, 0), c.ord) for c in cats},
         by_dimension=by_dimension,
+        synonyms=SynonymIndex.of(groups.values()),
     )
     return found
 

@@ -10,6 +10,7 @@ from sqlalchemy import Connection, text
 from app.query.listing.filters import FILTERS
 from app.query.listing.grammar import PLAIN_FACETS, PaperQuery, invalid, problem
 from app.query.listing.snapshot import snapshot
+from app.query.textquery import clauses_for, name_keys
 from app.store import dialect
 from app.store.dialect import Dialect
 
@@ -22,6 +23,7 @@ class Resolved:
     query: PaperQuery
     fts_match: str | None
     sql: Dialect  # the engine serving the connection
+    name_keys: str = ""  # names that rank a paper first (textquery.name_keys)
 
 
 def resolve(conn: Connection, query: PaperQuery) -> Resolved:
@@ -51,8 +53,8 @@ def resolve(conn: Connection, query: PaperQuery) -> Resolved:
     if problems:
         raise invalid(problems)
     sql = dialect.of(conn)
-    fts = sql.fts_query(query.q) if query.q else None
-    return Resolved(groups, query, fts, sql)
+    fts = sql.fts_query(clauses_for(query.q, taxonomy.synonyms)) if query.q else None
+    return Resolved(groups, query, fts, sql, name_keys(query.q or "", taxonomy.synonyms))
 
 
 def in_list(column: str, values: list[Any], prefix: str, params: dict[str, Any]) -> str:
@@ -87,6 +89,7 @@ def where(
         clauses.append(FILTERS[name].where_clause(op, values, params))
     if q.q is not None:
         params["fts_match"] = r.fts_match or r.sql.NO_MATCH
+        params["name_keys"] = r.name_keys
     if q.q is not None and not ranked:
         # A q with nothing searchable in it ("!!") matches nothing rather than everything.
         clauses.append(f"p.id IN ({r.sql.paper_match_subquery()})")

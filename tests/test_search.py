@@ -1,0 +1,91 @@
+"""Search over the real data: the relevance set (tests/fixtures/relevance.yaml) at its
+thresholds, the examples the finding issue names, and how queries are read (plurals, no
+stemming, synonyms, exact names)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from app.build import build
+from app.query import search
+from app.query.relevance import score, summary
+from app.query.textquery import SynonymIndex, clauses_for, name_keys
+from app.store import sqlite
+from tests.conftest import REPO
+
+DATA = REPO / "data" / "taxonomy"
+CASES = yaml.safe_load((Path(__file__).parent / "fixtures" / "relevance.yaml").read_text())
+
+
+@pytest.fixture(scope="module")
+def conn(tmp_path_factory: pytest.TempPathFactory):
+    db = tmp_path_factory.mktemp("real-search") / "atlas.db"
+    build(DATA, db)
+    engine = sqlite.readonly_engine(sqlite.url_for(db))
+    with engine.connect() as connection:
+        yield connection
+    engine.dispose()
+
+
+def _ranked(conn, q: str) -> list[str]:
+    return [p["id"] for p in search.search(conn=conn, q=q, limit=10)["papers"]]
+
+
+def test_relevance_set_is_large_enough():
+    assert len(CASES) >= 50
+
+
+def test_relevance_set_meets_its_thresholds(conn):
+    outcomes = score(CASES, lambda q: _ranked(conn, q))
+    figures = summary(outcomes)
+    misses = [(o.q, o.rank) for o in outcomes if not o.hit]
+    assert figures["success_at_k"] >= 0.95, misses
+    assert figures["mrr"] >= 0.9, misses
+
+
+@pytest.mark.parametrize(
+    ("q", "first"),
+    [
+        ("DPO", "rafailov2023-dpo"),
+        ("GRPO", "shao2024-deepseekmath"),
+        ("PPO", "schulman2017-ppo"),
+        ("InstructGPT", "ouyang2022-instructgpt"),
+        ("process reward model", "lightman2023-lets-verify-step-by-step"),
+        ("DDPO", "black2023-ddpo"),  # a short name outranks another paper's alias
+    ],
+)
+def test_the_paper_that_introduces_a_name_ranks_first(conn, q, first):
+    assert _ranked(conn, q)[0] == first
+
+
+def test_reward_hacking_finds_reward_model_overoptimization(conn):
+    assert "gao2022-reward-overoptimization" in _ranked(conn, "reward hacking")[:3]
+
+
+def test_a_long_author_list_does_not_bury_a_paper(conn):
+    # DeepSeek-R1 names GRPO once in its summary and has ~200 authors; it was last for "GRPO"
+    ranked = [p["id"] for p in search.search(conn=conn, q="GRPO", limit=20)["papers"]]
+    assert "deepseekai2025-r1" in ranked
+
+
+def test_plurals_fold_but_words_are_not_stemmed():
+    forms = {p.words for clause in clauses_for("processing models") for p in clause}
+    assert ("process",) not in forms and ("processing",) in forms
+    assert {("model",), ("models",)} <= forms
+    assert {p.words for c in clauses_for("policies") for p in c} >= {("policy",), ("policies",)}
+
+
+def test_a_synonym_phrase_matches_every_phrase_of_its_group():
+    index = SynonymIndex.of(
+        [["reward hacking", "specification gaming"], ["PRM", "process reward model"]]
+    )
+    (clause,) = clauses_for("reward hacking", index)
+    assert ("specification", "gaming") in {p.words for p in clause}
+    assert (
+        name_keys("process reward models", index)
+        == "|process reward models|prm|process reward model|"
+    )
+    assert name_keys("!!", index) == ""
