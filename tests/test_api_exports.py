@@ -121,6 +121,8 @@ def test_csv_round_trips_to_the_json_list(client):
         back = {
             "id": row["id"],
             "title": row["title"],
+            "short_name": row["short_name"] or None,
+            "aliases": row["aliases"].split("; ") if row["aliases"] else [],
             "authors": row["authors"].split("; "),
             "year": int(row["year"]),
             "kind": row["kind"],

@@ -1,4 +1,4 @@
-"""SQLModel tables of the built database, and the read models the API returns.
+"""SQLModel tables of the built database (the API's response models are app.web.api.models).
 
 The database is a build product: :mod:`app.build` writes it from the YAML; the app only reads it.
 List-valued fields (authors, provenance, losses) are stored as JSON text.
@@ -10,7 +10,7 @@ from sqlalchemy import Index, desc
 from sqlmodel import Field, SQLModel
 
 
-class DimensionBase(SQLModel):
+class Dimension(SQLModel, table=True):
     id: str = Field(primary_key=True)
     name: str
     question: str
@@ -19,11 +19,7 @@ class DimensionBase(SQLModel):
     ord: int = Field(index=True)
 
 
-class Dimension(DimensionBase, table=True):
-    pass
-
-
-class CategoryBase(SQLModel):
+class Category(SQLModel, table=True):
     id: str = Field(primary_key=True)
     dimension_id: str = Field(foreign_key="dimension.id", index=True)
     parent_id: str | None = Field(default=None, index=True)
@@ -39,11 +35,16 @@ class CategoryBase(SQLModel):
     rollup_count: int = 0  # distinct papers placed here or in a descendant
 
 
-class Category(CategoryBase, table=True):
-    pass
+class Paper(SQLModel, table=True):
+    # Every filter and sort has an index: the default sort (newest first, then id) reads pages
+    # straight off ix_paper_newest without sorting, and ix_paper_cover answers the per-id
+    # filter and facet lookups of a category or full-text list without reading the wide rows.
+    __table_args__ = (
+        Index("ix_paper_year_id", "year", "id"),
+        Index("ix_paper_newest", desc("year"), "id"),
+        Index("ix_paper_cover", "id", "year", "venue", "status", "kind"),
+    )
 
-
-class PaperBase(SQLModel):
     id: str = Field(primary_key=True)
     title: str
     short_name: str | None = None
@@ -67,17 +68,6 @@ class PaperBase(SQLModel):
     verified_on: str | None = None
     bibkey: str = Field(index=True)
     source_path: str  # path of the YAML file, relative to the data dir
-
-
-class Paper(PaperBase, table=True):
-    # Every filter and sort has an index: the default sort (newest first, then id) reads pages
-    # straight off ix_paper_newest without sorting, and ix_paper_cover answers the per-id
-    # filter and facet lookups of a category or full-text list without reading the wide rows.
-    __table_args__ = (
-        Index("ix_paper_year_id", "year", "id"),
-        Index("ix_paper_newest", desc("year"), "id"),
-        Index("ix_paper_cover", "id", "year", "venue", "status", "kind"),
-    )
 
 
 class PaperCategory(SQLModel, table=True):

@@ -15,6 +15,8 @@ import orjson
 COLUMNS = (
     "id",
     "title",
+    "short_name",
+    "aliases",
     "authors",
     "year",
     "kind",
@@ -32,15 +34,16 @@ CATEGORY_SEP = "|"
 
 
 def to_csv(papers: list[dict[str, Any]], dimensions: list[str]) -> str:
-    """One row per paper: the fields in ``COLUMNS`` (authors joined by ``"; "``), then one
-    column per dimension with the directly placed category ids joined by ``"|"``. Empty
-    cells are empty strings."""
+    """One row per paper: the fields in ``COLUMNS`` (authors and aliases joined by ``"; "``),
+    then one column per dimension with the directly placed category ids joined by ``"|"``.
+    Empty cells are empty strings."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow([*COLUMNS, *dimensions])
     for paper in papers:
         row = [
-            AUTHOR_SEP.join(paper["authors"]) if c == "authors" else paper.get(c) for c in COLUMNS
+            AUTHOR_SEP.join(paper[c]) if c in ("authors", "aliases") else paper.get(c)
+            for c in COLUMNS
         ]
         row += [CATEGORY_SEP.join(paper["classification"].get(d, [])) for d in dimensions]
         writer.writerow(["" if v is None else v for v in row])

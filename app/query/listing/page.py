@@ -31,6 +31,8 @@ def paper_row(row: Any) -> dict[str, Any]:
     return {
         "id": row.id,
         "title": row.title,
+        "short_name": row.short_name,
+        "aliases": json.loads(row.aliases),
         "authors": json.loads(row.authors),
         "year": row.year,
         "kind": row.kind,

@@ -102,6 +102,12 @@ class PaperSummary(Out):
     title: str = Field(
         examples=["Direct Preference Optimization: Your Language Model is Secretly a Reward Model"]
     )
+    short_name: str | None = Field(
+        description="The name the method or resource goes by.", examples=["DPO"]
+    )
+    aliases: list[str] = Field(
+        description="Other names it is searched by.", examples=[["Direct Preference Optimization"]]
+    )
     authors: list[str] = Field(examples=[["Rafael Rafailov", "Archit Sharma"]])
     year: int = Field(examples=[2023])
     kind: str = Field(examples=["method"])
