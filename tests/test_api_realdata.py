@@ -4,6 +4,7 @@ that uses only the direct placements and the category tree (not the rolled-up ro
 
 from __future__ import annotations
 
+import re
 import sqlite3
 
 import httpx
@@ -71,3 +72,29 @@ def test_real_data_pages_cover_every_paper_once(real):
         seen += [row["id"] for row in body["rows"]]
         url = body["next_url"]
     assert len(seen) == len(set(seen)) == total
+
+
+@pytest.mark.parametrize(
+    "paper_id",
+    ["rafailov2023-dpo", "ouyang2022-instructgpt", "schulman2017-ppo", "bai2022-hh-rlhf"],
+)
+def test_compare_link_of_a_much_cited_paper_opens_a_comparison(real, paper_id):
+    """The most-related papers used to link to a 60-paper comparison that answered a raw JSON
+    400; the link now takes direct relatives only, within the limit, and opens a page."""
+    client, _ = real
+    page = client.get(f"/papers/{paper_id}", headers={"accept": "text/html"})
+    link = re.findall(r'href="(/compare\?papers=[^"]+)"', page.text)[0]
+    ids = link.split("=", 1)[1].replace("%2C", ",").split(",")
+    assert ids[0] == paper_id and 2 <= len(ids) <= 6
+    compared = client.get(link.replace("&amp;", "&"))
+    assert compared.status_code == 200
+    assert compared.headers["content-type"].startswith("text/html")
+
+
+def test_too_many_ids_get_the_html_error_page_even_when_json_is_accepted(real):
+    client, _ = real
+    ids = ",".join(f"p{i}" for i in range(25))
+    response = client.get(f"/compare?papers={ids}", headers={"accept": "application/json"})
+    assert response.status_code == 400
+    assert response.headers["content-type"].startswith("text/html")
+    assert "compare takes 1 to 20 paper ids" in response.text

@@ -106,8 +106,15 @@ def _templates(app: FastAPI, settings: Settings) -> Jinja2Templates:
     return templates
 
 
+# Machine-readable paths outside /api/: their errors stay JSON.
+_JSON_PATHS = ("/openapi.json", "/static/")
+
+
 def _wants_html(request: Request) -> bool:
-    return not is_api(request.url.path) and "text/html" in request.headers.get("accept", "")
+    """Pages answer errors with the HTML error page whatever the Accept header says (a link
+    followed from a page must never show raw JSON); the API and machine paths answer JSON."""
+    path = request.url.path
+    return not is_api(path) and not path.startswith(_JSON_PATHS)
 
 
 def _install_error_handlers(app: FastAPI) -> None:

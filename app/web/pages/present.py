@@ -183,12 +183,19 @@ def category_crumbs(category: dict[str, Any]) -> list[tuple[str, str | None]]:
     ]
 
 
+COMPARE_FROM_PAGE = 6  # the paper and its five closest relatives: a table that stays readable
+
+
 def compare_url(paper: dict[str, Any]) -> str:
-    """``/compare`` for a paper and every paper it has a typed relation with (either way)."""
-    ids = [paper["id"]] + [
-        r["paper"]["id"] for side in ("out", "in") for r in paper["relations"][side]
-    ]
-    return f"/compare?{urlencode([('papers', ','.join(dict.fromkeys(ids)))], safe=',')}"
+    """``/compare`` for a paper and its *direct* relatives: the papers it builds on first, then
+    the newest papers that build on it, at most :data:`COMPARE_FROM_PAGE` in all."""
+    out = [r["paper"] for r in paper["relations"]["out"]]
+    newest_in = sorted(
+        (r["paper"] for r in paper["relations"]["in"]),
+        key=lambda p: (-(p.get("year") or 0), p["id"]),
+    )
+    ids = list(dict.fromkeys([paper["id"], *(p["id"] for p in out + newest_in)]))
+    return f"/compare?{urlencode([('papers', ','.join(ids[:COMPARE_FROM_PAGE]))], safe=',')}"
 
 
 def compare_remove_urls(ids: list[str]) -> list[str | None]:
