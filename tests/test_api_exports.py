@@ -183,3 +183,47 @@ def test_group_authors_are_braced_in_bibtex_and_literal_in_csl():
     names = csl_item(paper)["author"]
     assert names[:2] == [{"literal": "DeepSeek-AI"}, {"literal": "Kimi Team"}]
     assert names[2] == {"family": "Guo", "given": "Daya"}
+
+
+def test_bibtex_url_cannot_break_out_of_its_field():
+    import bibtexparser
+
+    url = "https://example.org/x},note={\\input{/etc/passwd}}"
+    paper = {
+        "id": "x",
+        "title": "A {braced} title with \\commands and 100% of $math$",
+        "authors": ["Ada Lovelace", "OpenAI Team"],
+        "year": 2024,
+        "status": "preprint",
+        "venue": None,
+        "arxiv": None,
+        "doi": None,
+        "url": url,
+        "bibkey": "lovelace2024a",
+    }
+    entry = bibtexparser.loads(bibtex_entry(paper)).entries[0]
+    assert set(entry) == {"ENTRYTYPE", "ID", "title", "author", "year", "url"}  # no "note"
+    assert entry["url"] == "https://example.org/x%7D,note=%7B%5Cinput%7B/etc/passwd%7D%7D"
+    assert "\\input" not in bibtex_entry(paper)
+
+
+@pytest.mark.parametrize("text", ['=HYPERLINK("http://x")', "+1", "-2+3", "@SUM(A1)", "\tx"])
+def test_csv_cells_never_start_a_formula(text):
+    from app.query.exports.tabular import safe_cell, to_csv
+
+    paper = {
+        "id": "x",
+        "title": text,
+        "short_name": None,
+        "aliases": [],
+        "authors": [text],
+        "year": 2024,
+        "kind": "method",
+        "status": "preprint",
+        "summary": text,
+        "bibkey": "x2024",
+        "classification": {},
+    }
+    row = next(csv.DictReader(io.StringIO(to_csv([paper], []))))
+    assert row["title"] == safe_cell(text) == "'" + text
+    assert not row["summary"].startswith(("=", "+", "-", "@", "\t"))

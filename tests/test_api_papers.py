@@ -449,3 +449,29 @@ def test_unknown_paper_is_404_with_error_shape(client, url):
     assert body["error"]["status"] == 404
     assert body["error"]["message"].startswith("no paper")
     assert body["error"]["details"]
+
+
+@pytest.mark.parametrize(
+    "token",
+    [
+        {"s": "-year", "k": [{}], "x": []},
+        {"s": "-year", "k": [[1], "a"]},
+        {"s": "-year", "k": [1e308, "a"]},
+        {"s": "-year", "k": [True, "a"]},
+        {"s": "-year", "k": [2023, 5]},
+        {"s": "title", "k": [3, "a"]},
+        {"s": "relevance", "o": 2**63},
+        {"s": "relevance", "o": -1},
+        [1, 2],
+    ],
+)
+def test_crafted_next_token_is_a_400_not_a_500(client, token):
+    import base64
+    import json as _json
+
+    raw = base64.urlsafe_b64encode(_json.dumps(token).encode()).decode().rstrip("=")
+    sort = token["s"] if isinstance(token, dict) else "-year"
+    q = "&q=reward" if sort == "relevance" else ""
+    for path in ("/api/v1/papers", "/papers"):
+        response = client.get(f"{path}?_sort={sort}&_next={raw}{q}")
+        assert response.status_code == 400, (path, token)

@@ -164,3 +164,19 @@ def test_build_commits_its_finishing_steps(tmp_path: Path) -> None:
         assert conn.execute("SELECT COUNT(*) FROM sqlite_stat1").fetchone()[0] > 0
     finally:
         conn.close()
+
+
+def test_a_good_build_removes_temp_files_of_killed_builds(tree: Path, tmp_path: Path):
+    import os
+    import time
+
+    db = tmp_path / "atlas.db"
+    stale = tmp_path / ".atlas.db.killed.tmp"
+    fresh = tmp_path / ".atlas.db.running.tmp"
+    for path in (stale, fresh):
+        path.write_bytes(b"half a database")
+    old = time.time() - 3600
+    os.utime(stale, (old, old))
+    build(tree, db, force=True)
+    assert not stale.exists()
+    assert fresh.exists()  # may belong to a build still running

@@ -125,6 +125,13 @@ EXPECTED = {
         "papers/short-name-too-long.yaml:4: short_name: String should have at most 40 characters"
     ],
     "synonyms.yaml": ["synonyms.yaml:5: groups[2][0]: 'Reward-Hacking' is already in groups[0][0]"],
+    "papers/title-control-character.yaml": [
+        "papers/title-control-character.yaml:3: title: contains the invisible or control "
+        "character U+202E at position 18: remove it"
+    ],
+    "papers/title-too-long.yaml": [
+        "papers/title-too-long.yaml:3: title: String should have at most 400 characters"
+    ],
     "papers/unknown-field.yaml": [
         "papers/unknown-field.yaml:9: colour: unknown field (allowed: id, title, short_name, "
         "aliases, authors, year, kind, status, venue, arxiv, doi, url, code, summary, "

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import tempfile
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -59,6 +60,26 @@ def write_atomically(rows: Rows, db: Path, step: Callable[[str], None]) -> None:
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+    remove_stale_temp_files(db)
+
+
+# A temp file nobody has written to for this long belongs to a build that was killed.
+STALE_AFTER_SECONDS = 300
+
+
+def remove_stale_temp_files(db: Path) -> list[Path]:
+    """Delete the temp files of killed builds beside ``db`` (a running build keeps writing to
+    its own, so recent ones are left alone); return what was removed."""
+    removed = []
+    cutoff = time.time() - STALE_AFTER_SECONDS
+    for path in db.parent.glob(f".{db.name}.*.tmp"):
+        try:
+            if path.stat().st_mtime < cutoff:
+                path.unlink()
+                removed.append(path)
+        except FileNotFoundError:  # another build cleaned it up first
+            continue
+    return removed
 
 
 def _write(rows: Rows, path: Path, step: Callable[[str], None]) -> None:

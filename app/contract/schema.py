@@ -14,7 +14,14 @@ import re
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+)
 
 from app.contract.vocab import (
     PaperKind,
@@ -34,7 +41,40 @@ MAX_YEAR = 2027
 SUMMARY_MAX_CHARS = 900
 
 Id = Annotated[str, StringConstraints(pattern=ID_PATTERN)]
-Text = Annotated[str, StringConstraints(strip_whitespace=True)]
+
+# Characters no data text may hold: C0/C1 controls (tab and newline aside), bidirectional
+# overrides and isolates (which reorder what a reader sees) and zero-width characters (which hide
+# differences). They would reach pages, exports and terminals; SECURITY.md relies on the search
+# highlighter's markers (\x02, \x03) never being in the data.
+_FORBIDDEN = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]"
+)
+TEXT_MAX_CHARS = 2000  # any one text value; titles, names and summaries have tighter limits
+
+
+def _plain_text(value: str) -> str:
+    found = _FORBIDDEN.search(value)
+    if found:
+        raise ValueError(
+            f"contains the invisible or control character U+{ord(found.group()):04X} at "
+            f"position {found.start() + 1}: remove it"
+        )
+    return value
+
+
+def _text(max_length: int) -> Any:
+    return Annotated[
+        str,
+        StringConstraints(strip_whitespace=True, max_length=max_length),
+        AfterValidator(_plain_text),
+    ]
+
+
+Text = _text(TEXT_MAX_CHARS)
+Title = _text(400)
+PersonName = _text(120)
+ShortName = Annotated[_text(40), StringConstraints(min_length=1)]
+Alias = Annotated[_text(80), StringConstraints(min_length=1)]
 
 
 class Strict(BaseModel):
@@ -187,26 +227,25 @@ class Paper(Strict):
         description="<family name><year>-<short name>, kebab-case; equals the file name.",
         examples=["rafailov2023-dpo"],
     )
-    title: Text = Field(
+    title: Title = Field(
         min_length=1,
         description="Exact title as on the arXiv abstract page.",
         examples=["Direct Preference Optimization: Your Language Model is Secretly a Reward Model"],
     )
-    short_name: Text | None = Field(
+    short_name: ShortName | None = Field(
         default=None,
-        min_length=1,
-        max_length=40,
         description="The name people call the method or resource by, as the paper writes it.",
         examples=["DPO"],
     )
-    aliases: list[Annotated[Text, StringConstraints(min_length=1, max_length=80)]] = Field(
+    aliases: list[Alias] = Field(
         default_factory=list,
         max_length=12,
         description="Other names people search for (acronym expansions, later names).",
         examples=[["Direct Preference Optimization"]],
     )
-    authors: list[Text] = Field(
+    authors: list[PersonName] = Field(
         min_length=1,
+        max_length=1000,
         description="Full author list, in order.",
         examples=[["Rafael Rafailov", "Archit Sharma"]],
     )

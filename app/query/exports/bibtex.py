@@ -81,9 +81,20 @@ def bibtex_entry(paper: dict[str, Any]) -> str:
     if paper.get("doi"):
         fields.append(("doi", "{" + latex_escape(paper["doi"]) + "}"))
     if paper.get("url"):
-        fields.append(("url", "{" + paper["url"] + "}"))
+        fields.append(("url", "{" + url_field(paper["url"]) + "}"))
     body = ",\n".join(f"  {name} = {value}" for name, value in fields)
     return f"@{kind}{{{paper['bibkey']},\n{body}\n}}\n"
+
+
+def url_field(url: str) -> str:
+    r"""A URL as a BibTeX field value: braces and backslashes (which would close the field or
+    start a command) percent-encoded, so the URL still names the same address and the field
+    cannot be broken out of. Existing ``%XX`` escapes are kept as they are.
+
+    >>> url_field("https://example.org/x},note={\\input{/etc/passwd}}")
+    'https://example.org/x%7D,note=%7B%5Cinput%7B/etc/passwd%7D%7D'
+    """
+    return url.replace("{", "%7B").replace("}", "%7D").replace("\\", "%5C")
 
 
 def is_organisation(author: str) -> bool:

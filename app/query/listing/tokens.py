@@ -23,16 +23,7 @@ def decode_token(token: str, sort: str) -> dict[str, Any]:
         data = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
     except (ValueError, binascii.Error):
         data = None
-    ok = (
-        isinstance(data, dict)
-        and data.get("s") == sort
-        and (
-            isinstance(data.get("o"), int)
-            if sort == "relevance"
-            else isinstance(data.get("k"), list) and len(data["k"]) == 2
-        )
-    )
-    if not ok:
+    if not _well_formed(data, sort):
         raise InvalidQuery(
             "invalid _next token",
             [
@@ -42,6 +33,29 @@ def decode_token(token: str, sort: str) -> dict[str, Any]:
             ],
         )
     return data
+
+
+MAX_OFFSET = 10**9
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _well_formed(data: Any, sort: str) -> bool:
+    """Every field of a token checked against what :func:`list_papers` writes for ``sort``:
+    a bounded offset for relevance, else a [key, paper id] pair whose key has the sort
+    column's type (a year, or text)."""
+    if not isinstance(data, dict) or data.get("s") != sort:
+        return False
+    if sort == "relevance":
+        return _is_int(data.get("o")) and 0 <= data["o"] <= MAX_OFFSET
+    key = data.get("k")
+    if not (isinstance(key, list) and len(key) == 2 and isinstance(key[1], str)):
+        return False
+    if sort in ("year", "-year"):
+        return _is_int(key[0]) and -(10**6) < key[0] < 10**6
+    return isinstance(key[0], str)
 
 
 @lru_cache(maxsize=8192)
