@@ -57,7 +57,10 @@ def generate(n: int, out: Path, seed: int = 7) -> Path:
     ids: list[str] = []
     for i in range(n):
         family = rng.choice(last)
-        year = rng.randint(2017, 2026)
+        rng.randint(2017, 2026)  # drawn as before, so every other field stays the same
+        # Years rise with i, so relations (to earlier papers) point back in time, as the
+        # validator requires; arXiv ids rise with i within a year for the same reason.
+        year = 2017 + (i * 10) // n
         words = rng.sample(WORDS, 3)
         paper_id = f"{family.lower().replace('ü', 'u')}{year}-{words[0]}-{i}"
         title = f"{words[0].title()} {words[1]} for {words[2]} alignment, study {i}"
@@ -82,7 +85,7 @@ def generate(n: int, out: Path, seed: int = 7) -> Path:
             "kind": rng.choice(["method", "method", "method", "benchmark", "analysis", "model"]),
             "status": rng.choice(["published", "preprint"]),
             "venue": rng.choice(["NeurIPS", "ICML", "ICLR", "ACL", "EMNLP", None]),
-            "arxiv": f"{1700 + (i // 90000):04d}.{i % 90000 + 10000:05d}",
+            "arxiv": f"{year % 100:02d}{1 + (i // 90000) % 12:02d}.{i % 90000 + 10000:05d}",
             "url": f"https://example.org/papers/{i}",
             "summary": summary,
             "classification": classification,

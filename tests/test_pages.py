@@ -635,3 +635,12 @@ def test_heat_levels_mark_empty_cells_and_scale_to_the_fullest() -> None:
     heat = present.heat_levels({"rows": axis, "cols": cols, "cells": cells})
     assert [[c["level"] for c in line] for line in heat] == [[0, 2], [5, 3]]
     assert heat[1][0]["url"] == "/papers?r=y&c=p"
+
+
+def test_taxonomy_and_category_pages_show_the_ids_contributors_type(site: Site) -> None:
+    ids = {c.text for c in site.get("/taxonomy").html.all("code", class_="cat-id")}
+    assert {"token-level", "response-level", "implicit"} <= ids
+    page = site.get("/categories/token-level").html
+    assert [c.text for c in page.all("code") if c.attrs.get("id") == "category-id"] == [
+        "token-level"
+    ]

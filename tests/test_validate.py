@@ -132,6 +132,39 @@ EXPECTED = {
     "papers/title-too-long.yaml": [
         "papers/title-too-long.yaml:3: title: String should have at most 400 characters"
     ],
+    "papers/category-typo.yaml": [
+        "papers/category-typo.yaml:13: classification.feedback-source[0]: unknown category "
+        "'ai-judge' (did you mean 'ai-feedback'?) (valid in feedback-source: human-feedback, "
+        "ai-feedback, verifier-feedback, environment-feedback, self-feedback)"
+    ],
+    "papers/relation-target-typo.yaml": [
+        "papers/relation-target-typo.yaml:16: relations[0].target: unknown paper "
+        "'rafailov2023-dpos' (did you mean 'rafailov2023-dpo'?)"
+    ],
+    "papers/relation-type-typo.yaml": [
+        "papers/relation-type-typo.yaml:15: relations[0].type: extend is not one of: extends, "
+        "variant-of, uses-reward-from, evaluates or compares-with (did you mean 'extends'?)"
+    ],
+    "papers/loss-not-linked-back.yaml": [
+        "papers/loss-not-linked-back.yaml:14: losses[0]: the loss lab's 'dpo' entry does not name "
+        "this paper: add a PaperRef with paper_id 'loss-not-linked-back' to its papers in "
+        "app/losses/registry_*.py (CONTRIBUTING.md, 'Linking a paper to a loss')"
+    ],
+    "papers/arxiv-too-few-digits.yaml": [
+        "papers/arxiv-too-few-digits.yaml:9: arxiv: '2507.1862' is not an arXiv id: ids from "
+        "2015 on have 5 digits after the dot"
+    ],
+    "papers/arxiv-bad-month.yaml": [
+        "papers/arxiv-bad-month.yaml:9: arxiv: '1234.5678' has month 34: the four digits before "
+        "the dot are YYMM"
+    ],
+    "papers/arxiv-url-disagree.yaml": [
+        "papers/arxiv-url-disagree.yaml:10: url: names arXiv 2507.18642, but arxiv is '2507.18624'"
+    ],
+    "papers/arxiv-after-year.yaml": [
+        "papers/arxiv-after-year.yaml:9: arxiv: '2507.18624' was posted in 2025, more than a "
+        "year after year 2019: check the id (year is the first public version's)"
+    ],
     "papers/unknown-field.yaml": [
         "papers/unknown-field.yaml:9: colour: unknown field (allowed: id, title, short_name, "
         "aliases, authors, year, kind, status, venue, arxiv, doi, url, code, summary, "

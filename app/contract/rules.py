@@ -11,7 +11,7 @@ import networkx as nx
 
 from app.contract import schema as s
 from app.contract.problems import Problem, SourceFile
-from app.contract.text import phrase_key
+from app.contract.text import did_you_mean, phrase_key
 from app.contract.vocab import DIRECTIONAL_RELATIONS
 
 
@@ -82,7 +82,8 @@ def check_dimensions(dims: list[tuple[s.Dimension, SourceFile]], problems: list[
             line = src.parsed.line_of(("categories", index, "parent"))
             where = f"categories[{index}].parent"
             if cat.parent not in owner:
-                problems.append(Problem(src.path, line, where, f"unknown category {cat.parent!r}"))
+                message = f"unknown category {cat.parent!r}{did_you_mean(cat.parent, owner)}"
+                problems.append(Problem(src.path, line, where, message))
             elif owner[cat.parent] != dim.id:
                 problems.append(
                     Problem(
@@ -125,7 +126,7 @@ def _rotate(cycle: list[str], start: str) -> list[str]:
 def check_papers(
     papers: list[tuple[s.Paper, SourceFile]],
     dims: list[s.Dimension],
-    loss_ids: set[str] | None,
+    loss_papers: dict[str, set[str]] | None,
     problems: list[Problem],
 ) -> None:
     """Every rule on papers that needs the other files."""
@@ -138,8 +139,9 @@ def check_papers(
     for paper, src in papers:
         _check_placements(paper, src, {d.id for d in dims}, cat_dim, problems)
         _check_relations(paper, src, by_id, problems)
-        if loss_ids is not None:
-            _check_losses(paper, src, loss_ids, problems)
+        _check_identifiers(paper, src, problems)
+        if loss_papers is not None:
+            _check_losses(paper, src, loss_papers, problems)
     _check_extends_cycles(papers, by_id, problems)
 
 
@@ -192,7 +194,8 @@ def _check_placements(
                     src.path,
                     line_of(("classification", dim_id)),
                     f"classification.{dim_id}",
-                    f"unknown dimension {dim_id!r} (known: {', '.join(sorted(dim_ids))})",
+                    f"unknown dimension {dim_id!r}{did_you_mean(dim_id, dim_ids)} "
+                    f"(known: {', '.join(sorted(dim_ids))})",
                 )
             )
             continue
@@ -200,7 +203,12 @@ def _check_placements(
             where = f"classification.{dim_id}[{index}]"
             loc = ("classification", dim_id, index)
             if cat not in cat_dim:
-                problems.append(Problem(src.path, line_of(loc), where, f"unknown category {cat!r}"))
+                valid = [c for c, d in cat_dim.items() if d == dim_id]
+                message = (
+                    f"unknown category {cat!r}{did_you_mean(cat, valid)} "
+                    f"(valid in {dim_id}: {', '.join(valid)})"
+                )
+                problems.append(Problem(src.path, line_of(loc), where, message))
             elif cat_dim[cat] != dim_id:
                 message = f"{cat!r} belongs to dimension {cat_dim[cat]!r}, not {dim_id!r}"
                 problems.append(Problem(src.path, line_of(loc), where, message))
@@ -236,7 +244,8 @@ def _check_relations(
                 Problem(src.path, line_of(loc), where, "a paper cannot relate to itself")
             )
         elif rel.target not in by_id:
-            problems.append(Problem(src.path, line_of(loc), where, f"unknown paper {rel.target!r}"))
+            message = f"unknown paper {rel.target!r}{did_you_mean(rel.target, set(by_id))}"
+            problems.append(Problem(src.path, line_of(loc), where, message))
         if (rel.type, rel.target) in edges:
             message = f"duplicate relation {rel.type} {rel.target!r}"
             problems.append(Problem(src.path, line_of(loc), where, message))
@@ -260,17 +269,67 @@ def _check_relations(
             )
 
 
-def _check_losses(
-    paper: s.Paper, src: SourceFile, loss_ids: set[str], problems: list[Problem]
-) -> None:
-    for index, loss in enumerate(paper.losses):
-        if loss not in loss_ids:
+_ARXIV_URL = re.compile(
+    r"^https?://(?:www\.)?arxiv\.org/(?:abs|pdf)/([^?#]+?)(?:v\d+)?(?:\.pdf)?/?$"
+)
+_ARXIV_DOI = re.compile(r"^10\.48550/arxiv\.(.+)$", re.IGNORECASE)
+
+
+def _check_identifiers(paper: s.Paper, src: SourceFile, problems: list[Problem]) -> None:
+    """The arXiv id agrees with the year, the URL and the DOI where they name one."""
+    line_of = src.parsed.line_of
+    arxiv = paper.arxiv
+    if arxiv and s.ARXIV_NEW_RE.match(arxiv):
+        posted = 2000 + int(arxiv[:2])
+        if posted > paper.year + 1:
             problems.append(
                 Problem(
                     src.path,
-                    src.parsed.line_of(("losses", index)),
-                    f"losses[{index}]",
-                    f"unknown loss {loss!r} (known: {', '.join(sorted(loss_ids))})",
+                    line_of(("arxiv",)),
+                    "arxiv",
+                    f"{arxiv!r} was posted in {posted}, more than a year after year {paper.year}: "
+                    "check the id (year is the first public version's)",
+                )
+            )
+    for field, pattern, value in (
+        ("url", _ARXIV_URL, paper.url),
+        ("doi", _ARXIV_DOI, paper.doi),
+    ):
+        found = pattern.match(value) if value else None
+        if not found:
+            continue
+        named = found.group(1)
+        if arxiv is None:
+            message = f"names arXiv {named}: set arxiv: '{named}' too"
+        elif named.lower() != arxiv.lower():
+            message = f"names arXiv {named}, but arxiv is {arxiv!r}"
+        else:
+            continue
+        problems.append(Problem(src.path, line_of((field,)), field, message))
+
+
+def _check_losses(
+    paper: s.Paper, src: SourceFile, loss_papers: dict[str, set[str]], problems: list[Problem]
+) -> None:
+    """A loss the paper names exists in the loss lab, and that loss's entry names the paper
+    among its sources (the link runs both ways, so the lab's page links back)."""
+    for index, loss in enumerate(paper.losses):
+        line, where = src.parsed.line_of(("losses", index)), f"losses[{index}]"
+        if loss not in loss_papers:
+            message = (
+                f"unknown loss {loss!r}{did_you_mean(loss, set(loss_papers))} "
+                f"(known: {', '.join(sorted(loss_papers))})"
+            )
+            problems.append(Problem(src.path, line, where, message))
+        elif paper.id not in loss_papers[loss]:
+            problems.append(
+                Problem(
+                    src.path,
+                    line,
+                    where,
+                    f"the loss lab's {loss!r} entry does not name this paper: add a PaperRef "
+                    f"with paper_id {paper.id!r} to its papers in app/losses/registry_*.py "
+                    "(CONTRIBUTING.md, 'Linking a paper to a loss')",
                 )
             )
 
@@ -320,10 +379,11 @@ def _predates(source: s.Paper, target: s.Paper) -> bool:
     return source.year < target.year
 
 
-def known_loss_ids() -> set[str] | None:
-    """Ids in the loss lab's registry, or None when the loss lab is not importable."""
+def known_loss_papers() -> dict[str, set[str]] | None:
+    """Loss-lab id -> the paper ids its entry names, or None when the loss lab is not
+    importable."""
     try:
         from app.losses import registry
     except ImportError:
         return None
-    return set(registry.LOSSES)
+    return {loss_id: set(spec.paper_ids) for loss_id, spec in registry.LOSSES.items()}

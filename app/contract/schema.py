@@ -317,7 +317,12 @@ class Paper(Strict):
         if value is None:
             return value
         value = str(value)
-        if ARXIV_NEW_RE.match(value) or ARXIV_OLD_RE.match(value):
+        if ARXIV_NEW_RE.match(value):
+            return _arxiv_new_era(value)
+        if ARXIV_OLD_RE.match(value):
+            month = int(value.split("/")[1][2:4])
+            if not 1 <= month <= 12:
+                raise ValueError(f"{value!r} has month {month:02d}: after the slash come YYMM")
             return value
         versioned = ARXIV_VERSION_RE.match(value)
         if versioned and (ARXIV_NEW_RE.match(versioned[1]) or ARXIV_OLD_RE.match(versioned[1])):
@@ -346,6 +351,26 @@ class Paper(Strict):
         if not value or not any(value.values()):
             raise ValueError("a paper must be placed in at least one dimension")
         return value
+
+
+def _arxiv_new_era(value: str) -> str:
+    """A new-style id (``YYMM.NNNN`` from April 2007, ``YYMM.NNNNN`` from January 2015) valid
+    for its era."""
+    yymm, number = value.split(".")
+    yy, month = int(yymm[:2]), int(yymm[2:])
+    if not 1 <= month <= 12:
+        raise ValueError(
+            f"{value!r} has month {month:02d}: the four digits before the dot are YYMM"
+        )
+    if yymm < "0704":
+        raise ValueError(f"{value!r} is older than new-style ids (April 2007, 0704)")
+    digits = 5 if yy >= 15 else 4
+    if len(number) != digits:
+        era = "from 2015 on" if digits == 5 else "before 2015"
+        raise ValueError(
+            f"{value!r} is not an arXiv id: ids {era} have {digits} digits after the dot"
+        )
+    return value
 
 
 # ---------------------------------------------------------------------------------------------

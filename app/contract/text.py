@@ -5,6 +5,7 @@ Kept to ``re`` so the app's start-up can use it without pydantic.
 
 from __future__ import annotations
 
+import difflib
 import re
 
 _WORD = re.compile(r"\w+")
@@ -53,3 +54,26 @@ def plural(word: str) -> str | None:
     if word.endswith(("s", "x", "z", "ch", "sh")):
         return word + "es"
     return word + "s"
+
+
+def did_you_mean(value: str, choices: list[str] | set[str], *, n: int = 3) -> str:
+    """`` (did you mean 'a'?)`` naming the closest choices, or nothing when none is close: the
+    most similar by edit similarity (and any nearly as similar), else those that share the
+    value's first word (``ai-judge`` -> ``ai-feedback``).
+
+    >>> did_you_mean("ai-judge", ["ai-feedback", "human-feedback", "self-feedback"])
+    " (did you mean 'ai-feedback'?)"
+    >>> did_you_mean("rafailov2023-dpos", ["rafailov2023-dpo", "azar2023-ipo"])
+    " (did you mean 'rafailov2023-dpo'?)"
+    """
+    scored = sorted(
+        ((difflib.SequenceMatcher(None, value, c).ratio(), c) for c in choices),
+        key=lambda pair: (-pair[0], pair[1]),
+    )
+    close = [c for ratio, c in scored if ratio >= 0.6 and ratio >= scored[0][0] - 0.05][:n]
+    if not close:
+        head = re.split(r"[-_\s]", value, maxsplit=1)[0]
+        close = sorted(c for c in choices if head and re.split(r"[-_\s]", c)[0] == head)[:n]
+    if not close:
+        return ""
+    return " (did you mean " + " or ".join(repr(c) for c in close) + "?)"

@@ -6,6 +6,7 @@ rules live in :mod:`app.contract.rules`; problems are :class:`app.contract.probl
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -15,7 +16,8 @@ from pydantic import BaseModel, ValidationError
 from app.contract import schema as s
 from app.contract.files import content_hash, yaml_files
 from app.contract.problems import Problem, SourceFile, ValidationFailed
-from app.contract.rules import check_dimensions, check_papers, check_synonyms, known_loss_ids
+from app.contract.rules import check_dimensions, check_papers, check_synonyms, known_loss_papers
+from app.contract.text import did_you_mean
 from app.contract.yamlio import Loc, dotted, parse_yaml
 
 MODELINE_PREFIX = "# yaml-language-server: $schema="
@@ -96,7 +98,9 @@ def _friendly(error: dict[str, Any], model: type[BaseModel]) -> str:
     if kind in ("bool_type", "bool_parsing"):
         return f"must be true or false, got {value!r}"
     if kind == "enum":
-        return f"{value!r} is not one of: {ctx.get('expected', '')}".replace("'", "")
+        expected = str(ctx.get("expected", ""))
+        message = f"{value!r} is not one of: {expected}".replace("'", "")
+        return message + did_you_mean(str(value), re.findall(r"'([^']+)'", expected))
     if kind.startswith("date") or kind.startswith("datetime"):
         return f"{value!r} is not a date (write YYYY-MM-DD)"
     if kind == "too_short":
@@ -223,7 +227,7 @@ def load_taxonomy(data_dir: Path) -> tuple[Taxonomy | None, list[Problem]]:
         problems.append(Problem(data_dir / "dimensions", 1, "(dir)", "no dimension files found"))
     check_dimensions(dims, problems)
     papers = _load_folder(data_dir / "papers", "paper", s.Paper, problems, contents)
-    check_papers(papers, [d for d, _ in dims], known_loss_ids(), problems)
+    check_papers(papers, [d for d, _ in dims], known_loss_papers(), problems)
 
     problems.sort(key=lambda p: (p.path.as_posix(), p.line, p.field, p.message))
     if problems:
