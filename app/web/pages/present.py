@@ -183,6 +183,54 @@ def category_crumbs(category: dict[str, Any]) -> list[tuple[str, str | None]]:
     ]
 
 
+RELATION_LABELS = {
+    "out": {
+        "extends": "Extends",
+        "variant-of": "Variant of",
+        "uses-reward-from": "Uses the reward of",
+        "evaluates": "Evaluates",
+        "compares-with": "Compares with",
+    },
+    "in": {
+        "extends": "Extended by",
+        "variant-of": "Variants",
+        "uses-reward-from": "Reward used by",
+        "evaluates": "Evaluated by",
+        "compares-with": "Compared with by",
+    },
+}
+SHOWN_PER_GROUP = 3  # longer groups show the newest few; the rest fold behind a count
+
+
+def lineage_groups(paper: dict[str, Any]) -> dict[str, Any]:
+    """The paper page's lineage: its direct relations grouped by type and direction (what it
+    builds on oldest first, what builds on it newest first), each group with the first few
+    ``shown`` and the ``rest`` folded; then the transitive lineage beyond one step, folded."""
+    groups: dict[str, list[dict[str, Any]]] = {"out": [], "in": []}
+    for side, newest_first in (("out", False), ("in", True)):
+        for rel_type, label in RELATION_LABELS[side].items():
+            items = [r for r in paper["relations"][side] if r["type"] == rel_type]
+            items.sort(key=lambda r: (r["paper"].get("year") or 0, r["paper"]["id"]))
+            if newest_first:
+                items.reverse()
+            if items:
+                groups[side].append(
+                    {
+                        "type": rel_type,
+                        "label": label,
+                        "count": len(items),
+                        "shown": items[:SHOWN_PER_GROUP],
+                        "rest": items[SHOWN_PER_GROUP:],
+                    }
+                )
+    lineage = paper["lineage"]
+    return {
+        **groups,
+        "further_back": [a for a in lineage["ancestors"] if a["distance"] > 1],
+        "further_on": [d for d in lineage["descendants"] if d["distance"] > 1],
+    }
+
+
 COMPARE_FROM_PAGE = 6  # the paper and its five closest relatives: a table that stays readable
 
 

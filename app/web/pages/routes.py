@@ -158,6 +158,7 @@ def paper(request: Request, paper_id: str, conn: ConnDep, graph: GraphDep, templ
         "paper.html",
         {"paper": (api(f"/papers/{paper_id}"), data)},
         compare_url=present.compare_url(data),
+        lineage_groups=present.lineage_groups(data),
     )
 
 
