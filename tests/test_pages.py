@@ -644,3 +644,22 @@ def test_taxonomy_and_category_pages_show_the_ids_contributors_type(site: Site) 
     assert [c.text for c in page.all("code") if c.attrs.get("id") == "category-id"] == [
         "token-level"
     ]
+
+
+@pytest.mark.parametrize(
+    "ref",
+    ["arXiv:2305.18290", "ARXIV:2305.18290v3", "2305.18290", "2305.18290v2", "arxiv:2305.18290"],
+)
+def test_arxiv_spellings_and_bare_ids_redirect_to_the_paper(client, ref) -> None:
+    response = client.get(f"/papers/{ref}", follow_redirects=False)
+    assert response.status_code == 301
+    assert response.headers["location"].endswith("/papers/rafailov2023-dpo")
+    api = client.get(f"/api/v1/papers/{ref}", follow_redirects=False)
+    assert api.status_code == 301
+    assert api.headers["location"].endswith("/api/v1/papers/rafailov2023-dpo")
+
+
+def test_an_unknown_bare_id_is_the_html_404(client) -> None:
+    response = client.get("/papers/2305.99999")
+    assert response.status_code == 404
+    assert response.headers["content-type"].startswith("text/html")

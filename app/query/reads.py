@@ -262,6 +262,28 @@ def get_paper_citation(*, conn: Connection, paper_id: str) -> dict[str, Any]:
 _ARXIV_VERSION = re.compile(r"v\d+$")
 
 
+_BARE_ARXIV = re.compile(r"^\d{4}\.\d{4,5}(?:v\d+)?$")
+_BARE_DOI = re.compile(r"^10\.\d{4,9}/\S+$")
+
+
+def external_ref(ref: str) -> tuple[str, str] | None:
+    """``(scheme, value)`` when ``ref`` names a paper by an outside id rather than the atlas id:
+    ``arxiv:ID`` in any case (``arXiv:`` is arXiv's own spelling), ``doi:DOI``, or a bare arXiv
+    id or DOI. Atlas ids have no dots or colons, so nothing else is mistaken for one.
+
+    >>> external_ref("arXiv:2305.18290"), external_ref("2305.18290v2"), external_ref("x2023-y")
+    (('arxiv', '2305.18290'), ('arxiv', '2305.18290v2'), None)
+    """
+    scheme, sep, value = ref.partition(":")
+    if sep and scheme.lower() in ("arxiv", "doi"):
+        return scheme.lower(), value
+    if _BARE_ARXIV.match(ref):
+        return "arxiv", ref
+    if _BARE_DOI.match(ref):
+        return "doi", ref
+    return None
+
+
 def resolve_paper(*, conn: Connection, scheme: str, value: str) -> str:
     """An external id (``arxiv`` with or without a version suffix, or ``doi``, compared
     case-insensitively as DOIs are) -> the paper id; NotFound when no paper has it."""

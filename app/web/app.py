@@ -31,6 +31,7 @@ from app.web.docs import docs_router
 from app.web.errors import ApiError, error_body, from_domain
 from app.web.headers import ApiHttpMiddleware
 from app.web.lab import routes as losses
+from app.web.pages import present as pages_present
 from app.web.pages import routes as pages
 from app.web.security import SecurityMiddleware
 from app.web.urls import is_api
@@ -103,6 +104,8 @@ def _templates(app: FastAPI, settings: Settings) -> Jinja2Templates:
         return resolve(str(request.base_url), name, tuple(sorted(path_params.items())))
 
     templates.env.globals["url_for"] = url_for
+    templates.env.filters["first_sentence"] = pages_present.first_sentence
+    templates.env.filters["plain_title"] = pages_present.plain_title
     return templates
 
 

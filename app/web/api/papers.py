@@ -71,7 +71,7 @@ def paper_bibtex(
     conn: ConnDep, paper_id: Annotated[str, Path(examples=["rafailov2023-dpo"])]
 ) -> Response:
     """The paper's BibTeX entry with its stable citation key (`rafailov2023direct`)."""
-    if ":" in paper_id:
+    if ":" in paper_id or queries.external_ref(paper_id):
         return _alias(conn, paper_id, "/bibtex")
     paper = queries.get_paper_citation(conn=conn, paper_id=paper_id)
     return download(bibtex.bibtex_entry(paper), "text/x-bibtex", f"{paper['bibkey']}.bib")
@@ -85,7 +85,7 @@ def paper_lineage(
 ) -> m.Lineage:
     """Papers this one builds on (`ancestors`) and papers that build on it (`descendants`),
     following `extends` and `variant-of` transitively, each with its distance in steps."""
-    if ":" in paper_id:
+    if ":" in paper_id or queries.external_ref(paper_id):
         return _alias(conn, paper_id, "/lineage")
     return graph.lineage(graph=g, paper_id=paper_id)
 
@@ -110,18 +110,21 @@ def paper(
 ) -> m.PaperDetail:
     """Everything about one paper: metadata, its classification on every dimension, relations
     in both directions, lineage, a BibTeX entry and the loss-lab losses it defines."""
-    if ":" not in paper_ref:
-        return queries.get_paper(conn=conn, graph=g, paper_id=paper_ref)
     # A DOI holds slashes, so doi:…/bibtex arrives here rather than at the sub-resource.
     suffix = next((s for s in ("/bibtex", "/lineage") if paper_ref.endswith(s)), "")
+    if queries.external_ref(paper_ref.removesuffix(suffix)) is None and ":" not in paper_ref:
+        return queries.get_paper(conn=conn, graph=g, paper_id=paper_ref)
     return _alias(conn, paper_ref.removesuffix(suffix), suffix)
 
 
 def _alias(conn: Connection, ref: str, suffix: str) -> RedirectResponse:
-    """``arxiv:<id>`` / ``doi:<doi>`` -> 301 to the canonical URL (plus ``suffix``), or 404."""
-    scheme, _, value = ref.partition(":")
-    if scheme not in ("arxiv", "doi"):
+    """``arxiv:<id>`` (any case), ``doi:<doi>`` or a bare arXiv id or DOI -> 301 to the
+    canonical URL (plus ``suffix``), or 404."""
+    found = queries.external_ref(ref)
+    if found is None:
+        scheme, _, value = ref.partition(":")
         raise ApiError(404, f"no paper with {scheme} '{value}'", [{scheme: value}])
+    scheme, value = found
     paper_id = queries.resolve_paper(conn=conn, scheme=scheme, value=value)
     return RedirectResponse(f"{API}/papers/{paper_id}{suffix}", status_code=301)
 

@@ -6,6 +6,7 @@ Nothing here reads the database; every function takes what a query function retu
 
 from __future__ import annotations
 
+import re
 from typing import Any
 from urllib.parse import urlencode
 
@@ -271,3 +272,42 @@ def graph_fallback(elements: dict[str, list[dict[str, Any]]]) -> list[dict[str, 
     papers = [n for n in nodes.values() if n["kind"] == "paper"]
     papers.sort(key=lambda n: (-n.get("year", 0), n["ref"]))
     return [{**p, "links": links.get(p["id"], [])} for p in papers]
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z(])")
+_ABBREVIATIONS = ("e.g.", "i.e.", "et al.", "vs.", "cf.", "approx.", "fig.", "eq.")
+_SUPERSCRIPT = str.maketrans("0123456789+-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻")
+
+
+def first_sentence(text: str) -> str:
+    """The first sentence of a summary (the whole text when it is one sentence).
+
+    >>> first_sentence("Shows that A. Then B.")
+    'Shows that A.'
+    """
+    text = text.strip()
+    for match in _SENTENCE_END.finditer(text):
+        head = text[: match.start()]
+        if not head.lower().endswith(_ABBREVIATIONS):
+            return head
+    return text
+
+
+def plain_title(title: str) -> str:
+    r"""A title with its inline LaTeX shown as text: no ``$``, ``^2`` as a superscript, ``^*``
+    as a star, ``\cmd`` without the backslash.
+
+    >>> plain_title("From $r$ to $Q^*$: Your Language Model"), plain_title("GRAM-R$^2$: X")
+    ('From r to Q*: Your Language Model', 'GRAM-R²: X')
+    """
+    if "$" not in title and "\\" not in title:
+        return title
+
+    def math(match: re.Match[str]) -> str:
+        body = match.group(1)
+        body = re.sub(r"\^\{?([0-9+-]+)\}?", lambda m: m.group(1).translate(_SUPERSCRIPT), body)
+        body = re.sub(r"\^\{?\*\}?", "*", body)
+        body = re.sub(r"\\([A-Za-z]+)", r"\1", body)
+        return body.replace("{", "").replace("}", "")
+
+    return re.sub(r"\$([^$]*)\$", math, title)

@@ -12,6 +12,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
+from app.errors import NotFound
 from app.query import analysis
 from app.query import reads as queries
 from app.query import search as text_search
@@ -151,6 +152,9 @@ def _redirect_to_paper(conn: Any, scheme: str, value: str) -> RedirectResponse:
 
 @router.get("/papers/{paper_id}", response_class=HTMLResponse, name="paper_page")
 def paper(request: Request, paper_id: str, conn: ConnDep, graph: GraphDep, templates: TemplatesDep):
+    found = queries.external_ref(paper_id)  # arXiv:2305.18290, a bare arXiv id
+    if found is not None:
+        return _redirect_to_paper(conn, *found)
     data = queries.get_paper(conn=conn, graph=graph, paper_id=paper_id)
     return _render(
         request,
@@ -160,6 +164,15 @@ def paper(request: Request, paper_id: str, conn: ConnDep, graph: GraphDep, templ
         compare_url=present.compare_url(data),
         lineage_groups=present.lineage_groups(data),
     )
+
+
+@router.get("/papers/{ref:path}", name="paper_by_ref")
+def paper_by_ref(ref: str, conn: ConnDep):
+    """A bare DOI (it holds a slash), or any other outside id: redirect or 404."""
+    found = queries.external_ref(ref)
+    if found is None:
+        raise NotFound(f"no paper '{ref}'", [{"paper": ref}])
+    return _redirect_to_paper(conn, *found)
 
 
 @router.get("/matrix", response_class=HTMLResponse, name="matrix_page")
