@@ -663,3 +663,18 @@ def test_an_unknown_bare_id_is_the_html_404(client) -> None:
     response = client.get("/papers/2305.99999")
     assert response.status_code == 404
     assert response.headers["content-type"].startswith("text/html")
+
+
+def test_paper_list_has_a_year_range_that_keeps_the_other_filters(site: Site) -> None:
+    page = site.get("/papers?optimization=rl-free&year__gte=2023")
+    doc = page.html
+    inputs = {i.attrs.get("name"): i.attrs.get("value") for i in doc.all("input")}
+    assert inputs["year__gte"] == "2023" and inputs["year__lte"] == ""
+    hidden = [
+        (i.attrs["name"], i.attrs["value"])
+        for i in doc.all("input")
+        if i.attrs.get("type") == "hidden"
+    ]
+    assert ("optimization", "rl-free") in hidden
+    assert all(name != "year__gte" for name, _ in hidden)  # the range field carries it
+    assert all(row["year"] >= 2023 for row in page.context["listing"]["rows"])

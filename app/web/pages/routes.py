@@ -125,7 +125,9 @@ def _listing(conn: Any, items: list[tuple[str, str]]) -> tuple[str, dict[str, An
     extra = {
         "query": query,
         "labels": present.labels(dimensions),
-        "hidden": [(k, v) for k, v in kept if k not in ("q", "_sort", "_facet")],
+        "hidden": [
+            (k, v) for k, v in kept if k not in ("q", "_sort", "_facet", "year__gte", "year__lte")
+        ],
         "first_url": url("/papers", kept) if query.next else None,
         "clear_url": "/papers",
         "export_qs": query_string([*filters, *[(k, v) for k, v in kept if k == "_sort"]]),
