@@ -298,15 +298,18 @@ def fmt(
         verb = "not canonical" if check else "reformatted"
         typer.echo(f"{verb}: {_shown_path(result.path, base)}")
     total, changed = len(report.files), len(report.changed)
+    stuck = len({p.path for p in report.problems})
+    left = f"; {stuck} could not be formatted (see above)" if stuck else ""
     if check:
+        canonical = total - changed - stuck
         typer.echo(
-            f"{changed} of {total} file(s) not canonical (run: reward-atlas fmt)"
+            f"{changed} of {total} file(s) not canonical (run: reward-atlas fmt){left}"
             if changed
-            else f"{total} file(s) canonical",
-            err=bool(changed),
+            else f"{canonical} of {total} file(s) canonical{left}",
+            err=bool(changed or stuck),
         )
     else:
-        typer.echo(f"{changed} of {total} file(s) reformatted")
+        typer.echo(f"{changed} of {total} file(s) reformatted{left}", err=bool(stuck))
     if report.problems or (check and changed):
         raise typer.Exit(1)
 

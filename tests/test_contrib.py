@@ -526,3 +526,25 @@ def test_data_version_changes_with_the_content(tree: Path, tmp_path: Path):
     path = tree / "papers" / "azar2023-ipo.yaml"
     path.write_text(path.read_text().replace("venue: AISTATS 2024", "venue: AISTATS 2024 (oral)"))
     assert build(tree, tmp_path / "c.db").data_version != first
+
+
+def test_fmt_quotes_a_bare_arxiv_id_keeping_every_digit(tree: Path):
+    path = tree / "papers" / "rafailov2023-dpo.yaml"
+    text = path.read_text().replace("arxiv: '2305.18290'", "arxiv: 2305.18290")
+    path.write_text(text.replace("2305.18290", "2305.18200"))  # a trailing zero a float drops
+    _, problems = load_taxonomy(tree)
+    assert any("must be text" in p.message for p in problems)
+    result = run("fmt", tree)
+    assert result.exit_code == 0 and "1 of 21 file(s) reformatted" in result.output
+    assert "arxiv: '2305.18200'" in path.read_text()
+    _, problems = load_taxonomy(tree)
+    assert not [p for p in problems if p.field == "arxiv"]
+
+
+def test_fmt_check_says_what_it_could_not_format_and_exits_accordingly(tree: Path):
+    path = tree / "papers" / "rafailov2023-dpo.yaml"
+    path.write_text(path.read_text() + "# a note fmt would drop\n")
+    result = run("fmt", "--check", tree)
+    assert result.exit_code == 1
+    assert "20 of 21 file(s) canonical; 1 could not be formatted (see above)" in result.output
+    assert "comments are not kept" in result.output

@@ -74,12 +74,21 @@ class FileResult:
     problems: list[Problem] = field(default_factory=list)
 
 
+# ``arxiv: 2507.18620`` parses as the number 2507.1862: quote it from the source text, where the
+# digits (a trailing zero included) are still all there.
+_BARE_ARXIV = re.compile(rb"^(\s*arxiv:[ \t]*)(\d{4}\.\d{4,5})([ \t]*)$", re.MULTILINE)
+
+
+def _quote_bare_arxiv_ids(raw: bytes) -> bytes:
+    return _BARE_ARXIV.sub(rb"\1'\2'\3", raw)
+
+
 def format_file(
     path: Path, *, kind: str, dimension_order: dict[str, tuple[int, str]] | None = None
 ) -> FileResult:
     """The canonical text of one file, or the problems that stop us from making it."""
     raw = path.read_bytes()
-    parsed = parse_yaml(raw)
+    parsed = parse_yaml(_quote_bare_arxiv_ids(raw))
     result = FileResult(path)
     if parsed.problems:
         result.problems = [
