@@ -140,3 +140,22 @@ def test_query_value_over_1_kib_is_400(client: httpx.Client) -> None:
 
 def test_query_value_of_1_kib_is_allowed(client: httpx.Client) -> None:
     assert client.get("/api/v1/search", params={"q": "a" * MAX_VALUE_BYTES}).status_code == 200
+
+
+@pytest.mark.parametrize("path", ["/", "/papers", "/taxonomy", "/losses"])
+def test_head_works_wherever_get_does(client: httpx.Client, path: str) -> None:
+    get, head = client.get(path), client.head(path)
+    assert get.status_code == head.status_code == 200
+    assert head.content == b""
+    assert head.headers["content-type"] == get.headers["content-type"]
+
+
+def test_if_none_match_star_does_not_invent_a_resource(client: httpx.Client) -> None:
+    for path in ("/api/v1/papers/no-such-paper", "/papers/no-such-paper"):
+        assert client.get(path, headers={"if-none-match": "*"}).status_code == 404
+
+
+def test_loss_api_refuses_unknown_parameters_like_every_route(client: httpx.Client) -> None:
+    response = client.get("/api/v1/losses", params={"evil": "1"})
+    _assert_error_shape(response, 400)
+    assert response.json()["error"]["details"][0]["parameter"] == "evil"

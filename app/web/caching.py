@@ -58,7 +58,14 @@ async def cached_page(request: Request, handler: Handler) -> Response:
 
 
 class CachedPageRoute(APIRoute):
-    """The route class of the HTML page routers: every GET goes through :func:`cached_page`."""
+    """The route class of the HTML page routers: every GET goes through :func:`cached_page`,
+    and every GET route also answers HEAD (the server sends the headers without the body)."""
+
+    def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
+        methods = kwargs.get("methods")
+        if methods is not None and "GET" in methods:
+            kwargs["methods"] = {*methods, "HEAD"}
+        super().__init__(path, endpoint, **kwargs)
 
     def get_route_handler(self) -> Handler:
         handler = super().get_route_handler()

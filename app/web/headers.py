@@ -32,9 +32,11 @@ def etag_for(data_version: str) -> str:
 
 
 def matches(if_none_match: str, etag: str) -> bool:
-    """RFC 9110 weak comparison, as If-None-Match requires: ``W/`` prefixes are ignored."""
+    """RFC 9110 weak comparison, as If-None-Match requires: ``W/`` prefixes are ignored.
+    ``*`` ("any current representation") is not answered here: whether the URL names anything
+    is only known once the route runs, so the request goes on and gets its 200 or 404."""
     if if_none_match.strip() == "*":
-        return True
+        return False
     bare = etag.removeprefix("W/")
     return any(tag.strip().removeprefix("W/") == bare for tag in if_none_match.split(","))
 

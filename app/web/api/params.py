@@ -15,7 +15,9 @@ from app.web.api import models as m
 from app.web.errors import ApiError
 from app.web.urls import API
 
-_OPEN_QUERY = {"papers", "export"}  # route names whose handlers parse the query themselves
+# Route names whose handlers parse their query themselves (one parameter per dimension, or
+# per loss parameter for a curve), and name what they refuse in their own 400 or 422.
+_OPEN_QUERY = {"papers", "export", "loss_curve"}
 _KNOWN: dict[str, frozenset[str]] = {}  # route path -> query parameter names it declares
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Query, Request
+from fastapi import APIRouter, Body, Depends, Query, Request
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -16,13 +16,16 @@ from app.errors import InvalidInput
 from app.losses.compute import compute
 from app.losses.registry import get_spec
 from app.losses.registry_pairwise import PAIRS
+from app.web.api.params import reject_unknown_params
 from app.web.caching import CachedPageRoute
 from app.web.deps import TemplatesDep
 from app.web.errors import ApiError
 from app.web.lab import forms, views
 from app.web.urls import API
 
-api_router = APIRouter(prefix=f"{API}/losses", tags=["losses"])
+api_router = APIRouter(
+    prefix=f"{API}/losses", tags=["losses"], dependencies=[Depends(reject_unknown_params)]
+)
 page_router = APIRouter(include_in_schema=False, route_class=CachedPageRoute)
 
 CURVE_QUERY = ("beta", "label_smoothing", "gamma", "tau", "center_rewards_coefficient", "cpo_alpha")
