@@ -8,8 +8,9 @@ and ``default_transaction_read_only`` on.
 Results must equal SQLite's: every text column is created with ``COLLATE "C"`` (byte order, as
 SQLite's BINARY); under "C", ``lower()`` also folds only A-Z, as SQLite's does. Full text
 uses the ``simple`` configuration (no stemmer, no stop words), like the FTS5 ``unicode61``
-index: plurals are folded by the query (app.query.textquery), never by the index. Relevance is ``ts_rank_cd`` (cover density: query words close together
-in a heavily weighted column rank first), not bm25: scores differ between engines, and only what
+index: plurals are folded by the query (app.query.textquery), never by the index. Relevance
+is ``ts_rank_cd`` (cover density: query words close together in a heavily weighted column
+rank first), not bm25: scores differ between engines, and only what
 both agree on (e.g. a title holding every query word beats a passing mention) is promised.
 """
 
