@@ -176,6 +176,23 @@ def _check_file_name(src: SourceFile, entity_id: str, problems: list[Problem]) -
 # Entry point
 
 
+def _load_file(
+    path: Path,
+    kind: str,
+    model: type[BaseModel],
+    problems: list[Problem],
+    contents: dict[Path, bytes],
+) -> tuple[Any, SourceFile | None]:
+    """(entity, source) of one optional top-level file; (None, None) when it is absent or does
+    not read or validate (the problems say why)."""
+    if not path.exists():
+        return None, None
+    src = _read(path, kind, problems, contents)
+    if src is None:
+        return None, None
+    return _validate_model(model, src, problems), src
+
+
 def _load_folder(
     folder: Path,
     kind: str,
@@ -204,23 +221,15 @@ def load_taxonomy(data_dir: Path) -> tuple[Taxonomy | None, list[Problem]]:
     if not data_dir.is_dir():
         return None, [Problem(data_dir, 1, "(dir)", "data directory does not exist")]
 
-    survey: s.Survey | None = None
     survey_path = data_dir / "survey.yaml"
-    if survey_path.exists():
-        src = _read(survey_path, "survey", problems, contents)
-        if src is not None:
-            survey = _validate_model(s.Survey, src, problems)  # type: ignore[assignment]
-    else:
+    survey, _ = _load_file(survey_path, "survey", s.Survey, problems, contents)
+    if not survey_path.exists():
         problems.append(Problem(survey_path, 1, "(file)", "survey.yaml is missing"))
-
-    synonyms: s.Synonyms | None = None
-    synonyms_path = data_dir / "synonyms.yaml"
-    if synonyms_path.exists():
-        src = _read(synonyms_path, "synonyms", problems, contents)
-        if src is not None:
-            synonyms = _validate_model(s.Synonyms, src, problems)  # type: ignore[assignment]
-            if synonyms is not None:
-                check_synonyms(synonyms, src, problems)
+    synonyms, src = _load_file(
+        data_dir / "synonyms.yaml", "synonyms", s.Synonyms, problems, contents
+    )
+    if synonyms is not None and src is not None:
+        check_synonyms(synonyms, src, problems)
 
     dims = _load_folder(data_dir / "dimensions", "dimension", s.Dimension, problems, contents)
     if not dims:
