@@ -16,8 +16,8 @@ sys.path.insert(0, str(ROOT))
 
 from app.build import build  # noqa: E402
 from app.query import search  # noqa: E402
-from app.query.relevance import score, summary  # noqa: E402
 from app.store import sqlite  # noqa: E402
+from benchmarks.relevance import score, summary  # noqa: E402
 
 
 def main() -> None:

@@ -11,9 +11,9 @@ import yaml
 
 from app.build import build
 from app.query import search
-from app.query.relevance import score, summary
 from app.query.textquery import SynonymIndex, clauses_for, name_keys
 from app.store import sqlite
+from benchmarks.relevance import score, summary
 from tests.conftest import REPO
 
 DATA = REPO / "data" / "taxonomy"

@@ -10,6 +10,7 @@ from collections.abc import Iterable
 import networkx as nx
 
 from app.contract import schema as s
+from app.contract.ids import ARXIV_NEW_RE
 from app.contract.problems import Problem, SourceFile
 from app.contract.text import did_you_mean, phrase_key
 from app.contract.vocab import DIRECTIONAL_RELATIONS
@@ -279,7 +280,7 @@ def _check_identifiers(paper: s.Paper, src: SourceFile, problems: list[Problem])
     """The arXiv id agrees with the year, the URL and the DOI where they name one."""
     line_of = src.parsed.line_of
     arxiv = paper.arxiv
-    if arxiv and s.ARXIV_NEW_RE.match(arxiv):
+    if arxiv and ARXIV_NEW_RE.match(arxiv):
         posted = 2000 + int(arxiv[:2])
         if posted > paper.year + 1:
             problems.append(
@@ -371,7 +372,7 @@ def _predates(source: s.Paper, target: s.Paper) -> bool:
     """Whether ``source`` appeared before ``target``: by new-style arXiv ids (YYMM.NNNNN, which
     arXiv hands out in order) when both have one, else by year."""
     if source.arxiv and target.arxiv:
-        a, b = s.ARXIV_NEW_RE.match(source.arxiv), s.ARXIV_NEW_RE.match(target.arxiv)
+        a, b = ARXIV_NEW_RE.match(source.arxiv), ARXIV_NEW_RE.match(target.arxiv)
         if a and b:
             return tuple(map(int, source.arxiv.split("."))) < tuple(
                 map(int, target.arxiv.split("."))

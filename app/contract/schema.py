@@ -23,6 +23,7 @@ from pydantic import (
     field_validator,
 )
 
+from app.contract.ids import ARXIV_NEW_RE, ARXIV_OLD_RE, ARXIV_VERSION_RE, DOI_RE
 from app.contract.vocab import (
     PaperKind,
     PaperStatus,
@@ -32,10 +33,6 @@ from app.contract.vocab import (
 
 ID_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 ID_RE = re.compile(ID_PATTERN)
-ARXIV_NEW_RE = re.compile(r"^\d{4}\.\d{4,5}$")
-ARXIV_OLD_RE = re.compile(r"^[a-z][a-z.-]*(?:\.[A-Z]{2})?/\d{7}$")
-ARXIV_VERSION_RE = re.compile(r"^(.+?)v\d+$")
-DOI_RE = re.compile(r"^10\.\d{4,9}/\S+$")
 MIN_YEAR = 1950
 MAX_YEAR = 2027
 SUMMARY_MAX_CHARS = 900

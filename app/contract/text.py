@@ -12,13 +12,18 @@ _WORD = re.compile(r"\w+")
 _KEEP_S = ("ss", "us", "is", "as")
 
 
+def words(text: str) -> list[str]:
+    """The words of ``text``, lower-cased, in order: what search indexes and matches."""
+    return _WORD.findall(text.lower())
+
+
 def phrase_key(text: str) -> str:
     """A name or phrase as search compares it: lower case, words only, single spaces.
 
     >>> phrase_key("Dr. GRPO"), phrase_key("reward over-optimization")
     ('dr grpo', 'reward over optimization')
     """
-    return " ".join(_WORD.findall(text.lower()))
+    return " ".join(words(text))
 
 
 def singular(word: str) -> str:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from app.contract import schema as s
+from app.contract.ids import is_arxiv, without_version
 from app.contract.rules import normalise_title
 from app.contract.vocab import KINDS
 from app.contract.yamlio import parse_yaml
@@ -86,8 +87,8 @@ def normalise_arxiv(value: str) -> str:
     text = re.sub(r"^(?:https?://)?(?:www\.)?arxiv\.org/(?:abs|pdf)/", "", text, flags=re.I)
     text = re.sub(r"^arxiv:", "", text, flags=re.I)
     text = re.sub(r"\.pdf$", "", text)
-    bare = re.sub(r"v\d+$", "", text)
-    if not (s.ARXIV_NEW_RE.match(bare) or s.ARXIV_OLD_RE.match(bare)):
+    bare = without_version(text)
+    if not is_arxiv(bare):
         raise NewPaperError(f"{value!r} is not an arXiv id (expected like 2305.18290)")
     return bare
 

@@ -7,11 +7,11 @@ Every function is keyword-only, takes an open read-only connection, and returns 
 from __future__ import annotations
 
 import json
-import re
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, text
 
+from app.contract.ids import ARXIV_NEW_RE, DOI_RE, without_version
 from app.errors import NotFound
 from app.query.exports import bibtex
 from app.query.graph import lineage
@@ -259,13 +259,6 @@ def get_paper_citation(*, conn: Connection, paper_id: str) -> dict[str, Any]:
     return paper_row(_paper_or_404(conn, paper_id))
 
 
-_ARXIV_VERSION = re.compile(r"v\d+$")
-
-
-_BARE_ARXIV = re.compile(r"^\d{4}\.\d{4,5}(?:v\d+)?$")
-_BARE_DOI = re.compile(r"^10\.\d{4,9}/\S+$")
-
-
 def external_ref(ref: str) -> tuple[str, str] | None:
     """``(scheme, value)`` when ``ref`` names a paper by an outside id rather than the atlas id:
     ``arxiv:ID`` in any case (``arXiv:`` is arXiv's own spelling), ``doi:DOI``, or a bare arXiv
@@ -277,9 +270,9 @@ def external_ref(ref: str) -> tuple[str, str] | None:
     scheme, sep, value = ref.partition(":")
     if sep and scheme.lower() in ("arxiv", "doi"):
         return scheme.lower(), value
-    if _BARE_ARXIV.match(ref):
+    if ARXIV_NEW_RE.match(without_version(ref)):
         return "arxiv", ref
-    if _BARE_DOI.match(ref):
+    if DOI_RE.match(ref):
         return "doi", ref
     return None
 
@@ -288,7 +281,7 @@ def resolve_paper(*, conn: Connection, scheme: str, value: str) -> str:
     """An external id (``arxiv`` with or without a version suffix, or ``doi``, compared
     case-insensitively as DOIs are) -> the paper id; NotFound when no paper has it."""
     if scheme == "arxiv":
-        sql, key = "SELECT id FROM paper WHERE arxiv = :v", _ARXIV_VERSION.sub("", value)
+        sql, key = "SELECT id FROM paper WHERE arxiv = :v", without_version(value)
     else:
         sql, key = "SELECT id FROM paper WHERE lower(doi) = :v", value.lower()
     found = conn.execute(text(sql), {"v": key}).scalar_one_or_none()

@@ -36,7 +36,8 @@ def search(*, conn: Connection, q: str, limit: int = 20) -> dict[str, Any]:
     Titles, names and snippets come as segments (see :func:`segments`) — never as HTML.
     """
     fts = dialect.of(conn)
-    match = fts.fts_query(clauses_for(q, snapshot(conn).synonyms))
+    synonyms = snapshot(conn).synonyms
+    match = fts.fts_query(clauses_for(q, synonyms))
     result: dict[str, Any] = {
         "q": q,
         "papers": [],
@@ -48,7 +49,7 @@ def search(*, conn: Connection, q: str, limit: int = 20) -> dict[str, Any]:
     params = {
         "fts_match": match,
         "limit": limit,
-        "name_keys": name_keys(q, snapshot(conn).synonyms),
+        "name_keys": name_keys(q, synonyms),
     }
     papers = conn.execute(text(fts.paper_search_statement()), params).all()
     ids: dict[str, Any] = {}

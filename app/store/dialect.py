@@ -8,10 +8,11 @@ embedded default, FTS5) and :mod:`app.store.postgres` (tsvector/tsquery). Read c
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
+
+from app.contract.text import words
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection, Engine
@@ -23,13 +24,12 @@ POSTGRES_SCHEMES = ("postgresql", "postgres")
 HIT_START = "\x02"
 HIT_END = "\x03"
 
-_WORD = re.compile(r"[\w]+", re.UNICODE)
 MAX_QUERY_WORDS = 16
 
 
 def query_words(text: str) -> list[str]:
     """The searchable words of what a person typed (lower-cased, at most 16), in order."""
-    return _WORD.findall(text.lower())[:MAX_QUERY_WORDS]
+    return words(text)[:MAX_QUERY_WORDS]
 
 
 @dataclass(frozen=True)

@@ -13,10 +13,13 @@ from app.web.deps import ConnDep, GraphDep
 
 router = new_router()
 
-SURVEYS_DOC = (
-    "Count surveys too (`true`). By default they are left out: a survey is placed on almost "
-    "every category and would inflate every count."
-)
+Surveys = Annotated[
+    bool,
+    Query(
+        description="Count surveys too (`true`). By default they are left out: a survey is "
+        "placed on almost every category and would inflate every count."
+    ),
+]
 
 # --- Graph ---------------------------------------------------------------------------------
 
@@ -71,7 +74,7 @@ def matrix(
     conn: ConnDep,
     rows: Annotated[str, Query(description="Dimension id.", examples=["expression"])],
     cols: Annotated[str, Query(description="Dimension id.", examples=["optimization"])],
-    surveys: Annotated[bool, Query(description=SURVEYS_DOC)] = False,
+    surveys: Surveys = False,
 ) -> m.Matrix:
     """Papers per pair of categories (with roll-up), and which papers: the empty cells are the
     open research gaps."""
@@ -85,7 +88,7 @@ def timeline(
         str | None,
         Query(description="Dimension id (default `optimization`).", examples=["optimization"]),
     ] = None,
-    surveys: Annotated[bool, Query(description=SURVEYS_DOC)] = False,
+    surveys: Surveys = False,
 ) -> m.Timeline:
     """For each category of the dimension, how many papers per year, so shifts (RL-based to
     RL-free) show up. Years run without gaps from the first paper to the last; the current year,

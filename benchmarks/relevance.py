@@ -1,7 +1,8 @@
 """Scoring search against a relevance set: success@k and mean reciprocal rank.
 
-A relevance set is a list of ``{q, expect, k}``: a query, the papers any of which must come back,
-and how high. Used by the relevance test and by ``benchmarks/search_relevance.py``.
+A relevance set (tests/fixtures/relevance.yaml) is a list of ``{q, expect, k}``: a query, the
+papers any of which must come back, and how high. Used by tests/test_search.py and by
+``benchmarks/search_relevance.py``.
 """
 
 from __future__ import annotations
