@@ -229,6 +229,8 @@ def _link(url: str) -> str:
     """One form for list links: ``/papers`` base, no ``_facet`` pairs."""
     parts = urlsplit(url)
     path = parts.path.removeprefix("/api/v1")
+    # The search page pages through the paper list under its own path.
+    path = "/papers" if path == "/search" else path
     pairs = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != "_facet"]
     return f"{path}?{urlencode(pairs)}" if pairs else path
 
@@ -678,3 +680,110 @@ def test_paper_list_has_a_year_range_that_keeps_the_other_filters(site: Site) ->
     assert ("optimization", "rl-free") in hidden
     assert all(name != "year__gte" for name, _ in hidden)  # the range field carries it
     assert all(row["year"] >= 2023 for row in page.context["listing"]["rows"])
+
+
+# --- Method facts, the compare table, the search page ----------------------------------------
+
+
+def _words(el: El) -> str:
+    return " ".join(el.text.split())
+
+
+def test_a_paper_page_shows_how_the_method_trains(site: Site) -> None:
+    doc = site.get("/papers/rafailov2023-dpo").html
+    facts = doc.one("dl", class_="method-facts")
+    pairs = dict(
+        zip(
+            [_words(d) for d in doc.inside(facts, "dt")],
+            [_words(d) for d in doc.inside(facts, "dd")],
+            strict=True,
+        )
+    )
+    assert pairs == {
+        "Learns from": "paired preferences",
+        "Training data": "off-policy",
+        "Frozen reference model": "yes",
+        "Separate reward model": "no",
+    }
+    assert not site.get("/papers/zheng2023-llm-as-judge").html.all("dl", class_="method-facts")
+
+
+def test_compare_opens_on_method_rows_with_short_names_as_heads(site: Site) -> None:
+    ids = ["ouyang2022-instructgpt", "rafailov2023-dpo", "meng2024-simpo"]
+    page = site.get("/compare?papers=" + ",".join(ids))
+    doc = page.html
+    # the fixture papers have no short names, so their titles head the columns (the real
+    # data's short names are checked in tests/browser/test_real_data.py)
+    assert [_words(a) for a in doc.all("a", class_="compare-name")] == [
+        p["short_name"] or p["title"] for p in page.context["compare"]["papers"]
+    ]
+    rows = doc.all("tr", class_="method-row")
+    assert [_words(doc.inside(r, "th")[0]) for r in rows] == [
+        "Loss in the lab",
+        "Learns from",
+        "Training data",
+        "Frozen reference model",
+        "Separate reward model",
+    ]
+    reward_model = [_words(td) for td in doc.inside(rows[-1], "td")]
+    assert reward_model == ["yes", "no", "no"]
+    assert rows[-1].has_class("differs")
+    assert "/losses/dpo" in [a.attrs["href"] for a in doc.inside(rows[0], "a")]
+    # the method rows come before the first taxonomy row
+    body = doc.all("tbody")
+    assert body[0].has_class("method-rows")
+    assert page.context["loss_chart"] and "meng2024-simpo (simpo)" in page.context["loss_chart"]
+
+
+def test_compare_folds_rows_every_paper_shares_into_the_heading(site: Site) -> None:
+    ids = ["rafailov2023-dpo", "azar2023-ipo"]
+    page = site.get("/compare?papers=" + ",".join(ids))
+    shared = [
+        row["category"]["name"]
+        for dim in page.context["compare"]["dimensions"]
+        for row in dim["rows"]
+        if row["shared"]
+    ]
+    assert shared
+    doc = page.html
+    row_heads = [
+        _words(th) for tr in doc.all("tr", class_="differs") for th in doc.inside(tr, "th")
+    ]
+    headings = " ".join(_words(tr) for tr in doc.all("tr", class_="dim-row"))
+    for name in shared:
+        assert name not in row_heads
+        assert name in headings
+
+
+def test_compare_json_carries_losses_and_method_facts(site: Site) -> None:
+    data = site.json("/api/v1/compare?papers=rafailov2023-dpo,zheng2023-llm-as-judge")
+    dpo, judge = data["papers"]
+    assert dpo["losses"] == ["dpo"]
+    assert dpo["method"]["learns_from"] == ["paired-preferences"]
+    assert judge["method"] is None and judge["losses"] == []
+
+
+def test_search_page_pages_like_the_paper_list_and_keeps_the_query(site: Site) -> None:
+    page = site.get("/search?q=reward&_size=2")
+    listing = page.context["listing"]
+    assert listing["next_url"].startswith("/search?")
+    second = site.get(listing["next_url"])
+    assert second.status == 200
+    assert {i["kind"] for i in second.context["merged"]["items"]} == {"paper"}
+    first_ids = [i["id"] for i in page.context["merged"]["items"] if i["kind"] == "paper"]
+    second_ids = [i["id"] for i in second.context["merged"]["items"]]
+    assert first_ids and second_ids and not set(first_ids) & set(second_ids)
+    facet_links = [v["toggle_url"] for f in listing["facets"].values() for v in f["values"]]
+    assert facet_links and all(u.startswith("/search?") and "q=reward" in u for u in facet_links)
+
+
+def test_search_page_narrowed_by_a_facet_lists_only_papers(site: Site) -> None:
+    page = site.get("/search?q=reward&kind=method")
+    items = page.context["merged"]["items"]
+    assert items and {i["kind"] for i in items} == {"paper"}
+    assert all(i["paper"]["kind"] == "method" for i in items)
+
+
+def test_search_page_ignores_the_compare_tray_parameter(site: Site) -> None:
+    assert site.get("/search?q=reward&pick=rafailov2023-dpo").status == 200
+    assert site.get("/papers?pick=rafailov2023-dpo,azar2023-ipo").status == 200

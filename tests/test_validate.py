@@ -168,7 +168,18 @@ EXPECTED = {
     "papers/unknown-field.yaml": [
         "papers/unknown-field.yaml:9: colour: unknown field (allowed: id, title, short_name, "
         "aliases, authors, year, kind, status, venue, arxiv, doi, url, code, summary, "
-        "classification, relations, losses, provenance)"
+        "classification, relations, losses, method, provenance)"
+    ],
+    "papers/method-on-benchmark.yaml": [
+        "papers/method-on-benchmark.yaml:19: method: method facts apply to kind method or model, "
+        "not 'benchmark'"
+    ],
+    "papers/method-signal-typo.yaml": [
+        "papers/method-signal-typo.yaml:20: method.learns_from[0]: paired-preference is not one "
+        "of: paired-preferences, unpaired-labels, scalar-rewards, verifiable-outcomes, "
+        "rubric-scores, step-labels or demonstrations (did you mean 'paired-preferences'?)",
+        "papers/method-signal-typo.yaml:21: method.policy_data: offline is not one of: on-policy "
+        "or off-policy",
     ],
     "papers/unknown-loss.yaml": [
         "papers/unknown-loss.yaml:22: losses[0]: unknown loss 'magic-loss' (known: "

@@ -141,6 +141,7 @@ def check_papers(
         _check_placements(paper, src, {d.id for d in dims}, cat_dim, problems)
         _check_relations(paper, src, by_id, problems)
         _check_identifiers(paper, src, problems)
+        _check_method(paper, src, problems)
         if loss_papers is not None:
             _check_losses(paper, src, loss_papers, problems)
     _check_extends_cycles(papers, by_id, problems)
@@ -307,6 +308,23 @@ def _check_identifiers(paper: s.Paper, src: SourceFile, problems: list[Problem])
         else:
             continue
         problems.append(Problem(src.path, line_of((field,)), field, message))
+
+
+# Paper kinds that describe a way of training a model, so method facts can apply to them.
+METHOD_KINDS = frozenset({"method", "model"})
+
+
+def _check_method(paper: s.Paper, src: SourceFile, problems: list[Problem]) -> None:
+    """Method facts describe how something trains: only methods and models have them."""
+    if paper.method is not None and paper.kind not in METHOD_KINDS:
+        problems.append(
+            Problem(
+                src.path,
+                src.parsed.line_of(("method",)),
+                "method",
+                f"method facts apply to kind method or model, not {str(paper.kind)!r}",
+            )
+        )
 
 
 def _check_losses(

@@ -25,8 +25,10 @@ from pydantic import (
 
 from app.contract.ids import ARXIV_NEW_RE, ARXIV_OLD_RE, ARXIV_VERSION_RE, DOI_RE
 from app.contract.vocab import (
+    LearnsFrom,
     PaperKind,
     PaperStatus,
+    PolicyData,
     RelationType,
     Source,
 )
@@ -217,6 +219,42 @@ class PaperProvenance(Strict):
     )
 
 
+class Method(Strict):
+    """What a reader compares training methods by. Curated: our reading of the paper's main
+    recipe (a method that offers variants is described by the one it recommends)."""
+
+    learns_from: list[LearnsFrom] = Field(
+        min_length=1,
+        description=(
+            "The training signal it consumes: paired-preferences | unpaired-labels | "
+            "scalar-rewards | verifiable-outcomes | rubric-scores | step-labels | demonstrations."
+        ),
+        examples=[["paired-preferences"]],
+    )
+    policy_data: PolicyData = Field(
+        description=(
+            "on-policy when it trains on responses sampled from the policy during training; "
+            "off-policy when it trains on a fixed dataset."
+        ),
+        examples=["off-policy"],
+    )
+    reference_model: bool = Field(
+        description="Whether training needs a frozen reference model (a KL anchor or log-ratio).",
+        examples=[True],
+    )
+    reward_model: bool = Field(
+        description="Whether a separate reward model is trained before or during policy training.",
+        examples=[False],
+    )
+
+    @field_validator("learns_from")
+    @classmethod
+    def _distinct(cls, value: list[LearnsFrom]) -> list[LearnsFrom]:
+        if len(set(value)) != len(value):
+            raise ValueError("lists a training signal twice")
+        return value
+
+
 class Paper(Strict):
     """One paper: metadata, our summary, its place on each dimension, lineage and losses."""
 
@@ -287,6 +325,18 @@ class Paper(Strict):
         default_factory=list,
         description="Ids of loss-lab entries that implement this paper's objective.",
         examples=[["dpo"]],
+    )
+    method: Method | None = Field(
+        default=None,
+        description="How the method trains, for side-by-side comparison (method papers only).",
+        examples=[
+            {
+                "learns_from": ["paired-preferences"],
+                "policy_data": "off-policy",
+                "reference_model": True,
+                "reward_model": False,
+            }
+        ],
     )
     provenance: PaperProvenance = Field(
         description="Placement source and metadata check.",

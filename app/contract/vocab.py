@@ -41,6 +41,27 @@ class RelationType(StrEnum):
     compares_with = "compares-with"
 
 
+class LearnsFrom(StrEnum):
+    """What training signal a method consumes (a paper's ``method.learns_from``)."""
+
+    paired_preferences = "paired-preferences"  # chosen/rejected pairs or rankings
+    unpaired_labels = "unpaired-labels"  # one response marked desirable or undesirable
+    scalar_rewards = "scalar-rewards"  # a number per response from a reward model or function
+    verifiable_outcomes = (
+        "verifiable-outcomes"  # pass/fail from a checker, tests or a reference answer
+    )
+    rubric_scores = "rubric-scores"  # graded against written criteria by a judge
+    step_labels = "step-labels"  # a label per reasoning step
+    demonstrations = "demonstrations"  # reference responses to imitate
+
+
+class PolicyData(StrEnum):
+    """Whose samples a method trains on (a paper's ``method.policy_data``)."""
+
+    on_policy = "on-policy"  # responses sampled from the policy being trained, during training
+    off_policy = "off-policy"  # a fixed dataset collected beforehand
+
+
 # Relations that run from the newer paper to the older one: a paper can only extend, evaluate,
 # compare with or reuse the reward of work that already existed.
 DIRECTIONAL_RELATIONS = frozenset(
@@ -57,3 +78,5 @@ LINEAGE_RELATIONS = (RelationType.extends, RelationType.variant_of)
 KINDS = tuple(k.value for k in PaperKind)
 STATUSES = tuple(s.value for s in PaperStatus)
 RELATION_TYPES = tuple(r.value for r in RelationType)
+LEARNS_FROM = tuple(v.value for v in LearnsFrom)
+POLICY_DATA = tuple(v.value for v in PolicyData)

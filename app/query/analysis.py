@@ -4,6 +4,7 @@ side-by-side comparison of papers."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import Any
 
 from sqlalchemy import Connection, text
@@ -161,9 +162,10 @@ def compare_ids(values: list[str], *, minimum: int = 1) -> list[str]:
 
 
 def compare(*, conn: Connection, paper_ids: list[str]) -> dict[str, Any]:
-    """Several papers' classifications side by side: per dimension, one row per category any
-    of them is in, with ``"direct"``, ``"inherited"`` (via a descendant) or None per paper, and
-    ``shared`` when all of them are in it. 404 naming every unknown id."""
+    """Several papers side by side: each paper's loss-lab ids and method facts, then per
+    dimension one row per category any of them is in, with ``"direct"``, ``"inherited"`` (via
+    a descendant) or None per paper, and ``shared`` when all of them are in it. 404 naming
+    every unknown id."""
     ids = list(dict.fromkeys(paper_ids))
     params: dict[str, Any] = {}
     where = in_list("id", ids, "p", params)
@@ -188,4 +190,12 @@ def compare(*, conn: Connection, paper_ids: list[str]) -> dict[str, Any]:
             if any(marks):
                 rows.append({"category": cat, "papers": marks, "shared": all(marks)})
         dimensions.append({"id": dim.id, "name": dim.name, "rows": rows})
-    return {"papers": [paper_row(found[pid]) for pid in ids], "dimensions": dimensions}
+    papers = [
+        {
+            **paper_row(found[pid]),
+            "losses": json.loads(found[pid].losses),
+            "method": json.loads(found[pid].method) if found[pid].method else None,
+        }
+        for pid in ids
+    ]
+    return {"papers": papers, "dimensions": dimensions}

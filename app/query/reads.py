@@ -240,6 +240,7 @@ def get_paper(*, conn: Connection, graph: nx.MultiDiGraph, paper_id: str) -> dic
         "lineage": lineage(graph=graph, paper_id=row.id),
         "bibtex": bibtex.bibtex_entry(paper),
         "losses": json.loads(row.losses),
+        "method": json.loads(row.method) if row.method else None,
         "provenance": {
             "classification": row.classification_source,
             "attested": json.loads(row.attested),

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
+from app.contract.text import phrase_key
 from app.query.listing.snapshot import snapshot
 from app.query.listing.sql import in_list
 from app.query.textquery import clauses_for, name_keys
@@ -86,3 +87,103 @@ def search(*, conn: Connection, q: str, limit: int = 20) -> dict[str, Any]:
         "categories": conn.execute(text(fts.category_match_count_statement()), params).scalar_one(),
     }
     return result
+
+
+# Where a result sits in the merged list of the search page: lower tiers come first, and each
+# stream keeps its own order inside a tier. A paper named by the query (short name or alias)
+# leads, then a category or dimension named by it, then a paper whose whole title it is, then
+# title and name hits, and last the matches found only in summaries and descriptions.
+TIER_PAPER_NAME, TIER_CATEGORY_NAME, TIER_PAPER_TITLE = 0, 1, 2
+TIER_TITLE_HIT, TIER_NAME_HIT, TIER_PAPER_TEXT, TIER_CATEGORY_TEXT = 3, 4, 5, 6
+# Categories that match only in their description are listed after the page's papers; past
+# this many they fold into one expandable line.
+INLINE_TEXT_CATEGORIES = 3
+
+
+def _tier(item: dict[str, Any]) -> int:
+    return item["tier"]
+
+
+def _has_hit(parts: list[dict[str, Any]]) -> bool:
+    return any(part["hit"] for part in parts)
+
+
+def _paper_tier(
+    paper: dict[str, Any], keys: set[str], title: list[dict[str, Any]], named: bool
+) -> int:
+    names = [paper.get("short_name") or "", *paper.get("aliases", [])]
+    if any(phrase_key(n) in keys for n in names if n):
+        return TIER_PAPER_NAME
+    if phrase_key(paper["title"]) in keys:
+        return TIER_PAPER_TITLE
+    return TIER_TITLE_HIT if named or _has_hit(title) else TIER_PAPER_TEXT
+
+
+def merged_page(
+    *, conn: Connection, q: str, rows: list[dict[str, Any]], with_categories: bool
+) -> dict[str, Any]:
+    """The search page's one ranked list: the page of papers ``rows`` (already in relevance
+    order, from the paper list) with their highlighted title and snippet, and, when
+    ``with_categories``, the matching categories and dimensions merged in by tier (see
+    ``TIER_*``). Returns ``{"items", "more_categories", "category_count"}``; every item has
+    ``kind`` (paper, category, dimension), ``tier``, ``title`` and ``snippet`` segments."""
+    fts = dialect.of(conn)
+    synonyms = snapshot(conn).synonyms
+    match = fts.fts_query(clauses_for(q, synonyms))
+    keys = {k for k in name_keys(q, synonyms).split("|") if k}
+    marks: dict[str, Any] = {}
+    if match is not None and rows:
+        params: dict[str, Any] = {"fts_match": match}
+        for i, paper in enumerate(rows):
+            params[f"h{i}"] = paper["id"]
+        placeholders = ", ".join(f":h{i}" for i in range(len(rows)))
+        statement = text(fts.paper_highlight_statement(placeholders))
+        marks = {r.paper_id: r for r in conn.execute(statement, params)}
+    papers = []
+    for paper in rows:
+        mark = marks.get(paper["id"])
+        title = segments(mark.title_hl) if mark else [{"text": paper["title"], "hit": False}]
+        papers.append(
+            {
+                "kind": "paper",
+                "id": paper["id"],
+                "tier": _paper_tier(
+                    paper, keys, title, bool(mark) and _has_hit(segments(mark.names_hl))
+                ),
+                "paper": paper,
+                "title": title,
+                "snippet": segments(mark.snippet) if mark else [],
+            }
+        )
+    categories: list[dict[str, Any]] = []
+    if with_categories and match is not None:
+        statement = text(fts.category_search_statement())
+        for r in conn.execute(statement, {"fts_match": match, "limit": 100}):
+            name = segments(r.name_hl)
+            plain = "".join(part["text"] for part in name)
+            if phrase_key(plain) in keys:
+                tier = TIER_CATEGORY_NAME
+            else:
+                tier = TIER_NAME_HIT if _has_hit(name) else TIER_CATEGORY_TEXT
+            categories.append(
+                {
+                    "kind": r.kind,
+                    "id": r.category_id,
+                    "tier": tier,
+                    "title": name,
+                    "snippet": segments(r.snippet),
+                }
+            )
+    items: list[dict[str, Any]] = []
+    pending = sorted((c for c in categories if c["tier"] != TIER_CATEGORY_TEXT), key=_tier)
+    for paper in papers:
+        while pending and pending[0]["tier"] < paper["tier"]:
+            items.append(pending.pop(0))
+        items.append(paper)
+    text_only = [c for c in categories if c["tier"] == TIER_CATEGORY_TEXT]
+    items += pending + text_only[:INLINE_TEXT_CATEGORIES]
+    return {
+        "items": items,
+        "more_categories": text_only[INLINE_TEXT_CATEGORIES:],
+        "category_count": len(categories),
+    }

@@ -114,7 +114,10 @@ _NAME_BOOST = (
     "AND strpos(:name_keys, '|' || n.name_key || '|') > 0), 0)"
 )
 _PRIOR = "(SELECT pp.factor FROM paper_prior pp WHERE pp.paper_id = paper_fts.paper_id)"
-_PAPER_RANK = f"-ts_rank_cd(document, fq) * {_PRIOR} - {_NAME_BOOST}"
+# A match in the short name, aliases or title (weight A) outranks any match found only in the
+# other columns (as on SQLite: app.store.sqlite.TITLE_BOOST).
+_TITLE_HIT = "(CASE WHEN ts_filter(document, '{a}') @@ fq THEN 200 ELSE 0 END)"
+_PAPER_RANK = f"-ts_rank_cd(document, fq) * {_PRIOR} - {_NAME_BOOST} - {_TITLE_HIT}"
 
 
 def paper_rank_subquery() -> str:
@@ -143,6 +146,18 @@ def paper_search_statement() -> str:
         f"ts_headline('{TEXT_CONFIG}', summary, fq, {_SNIPPET}) AS snippet "
         f"FROM paper_fts, {_QUERY} AS fq WHERE document @@ fq "
         "ORDER BY rank, paper_id LIMIT :limit"
+    )
+
+
+def paper_highlight_statement(placeholders: str) -> str:
+    """Highlighted title and summary snippet of the papers whose ids are bound to
+    ``placeholders`` (``:h0, :h1``) and that match ``:fts_match``: the marks of a page whose
+    order is already known."""
+    return (
+        f"SELECT paper_id, ts_headline('{TEXT_CONFIG}', title, fq, {_WHOLE}) AS title_hl, "
+        f"ts_headline('{TEXT_CONFIG}', names, fq, {_WHOLE}) AS names_hl, "
+        f"ts_headline('{TEXT_CONFIG}', summary, fq, {_SNIPPET}) AS snippet "
+        f"FROM paper_fts, {_QUERY} AS fq WHERE document @@ fq AND paper_id IN ({placeholders})"
     )
 
 

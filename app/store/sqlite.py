@@ -86,7 +86,14 @@ _NAME_BOOST = (
 )
 # bm25 is negative (lower is better): the prior factor (>= 1) pushes often-built-on papers up.
 _PRIOR = "(SELECT pp.factor FROM paper_prior pp WHERE pp.paper_rowid = paper_fts.rowid)"
-_PAPER_RANK = f"bm25(paper_fts, {_PAPER_WEIGHTS}) * {_PRIOR} - {_NAME_BOOST}"
+# A match in the short name, aliases or title outranks any match found only in the other
+# columns (a constant above any bm25 difference, below the exact-name boosts).
+TITLE_BOOST = 200
+_TITLE_HIT = (
+    f"(CASE WHEN paper_fts.rowid IN (SELECT rowid FROM paper_fts WHERE paper_fts MATCH "
+    f"'{{names title}} : (' || :fts_match || ')') THEN {TITLE_BOOST} ELSE 0 END)"
+)
+_PAPER_RANK = f"bm25(paper_fts, {_PAPER_WEIGHTS}) * {_PRIOR} - {_NAME_BOOST} - {_TITLE_HIT}"
 _CATEGORY_WEIGHTS = "0.0, 0.0, 5.0, 1.0"
 
 
@@ -131,6 +138,19 @@ def paper_search_statement() -> str:
         f"highlight(paper_fts, 2, '{HIT_START}', '{HIT_END}') AS title_hl, "
         f"snippet(paper_fts, 4, '{HIT_START}', '{HIT_END}', '…', 24) AS snippet "
         "FROM paper_fts WHERE paper_fts MATCH :fts_match ORDER BY rank, paper_id LIMIT :limit"
+    )
+
+
+def paper_highlight_statement(placeholders: str) -> str:
+    """Highlighted title and summary snippet of the papers whose ids are bound to
+    ``placeholders`` (``:h0, :h1``) and that match ``:fts_match``: the marks of a page whose
+    order is already known."""
+    return (
+        f"SELECT paper_id, highlight(paper_fts, 2, '{HIT_START}', '{HIT_END}') AS title_hl, "
+        f"highlight(paper_fts, 1, '{HIT_START}', '{HIT_END}') AS names_hl, "
+        f"snippet(paper_fts, 4, '{HIT_START}', '{HIT_END}', '…', 24) AS snippet "
+        "FROM paper_fts WHERE paper_fts MATCH :fts_match "
+        f"AND rowid IN (SELECT rowid FROM paper WHERE id IN ({placeholders}))"
     )
 
 

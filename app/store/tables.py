@@ -61,6 +61,7 @@ class Paper(SQLModel, table=True):
     code: str | None = None
     summary: str
     losses: str  # JSON list of loss ids
+    method: str | None = None  # JSON object of method facts (schema.Method), or NULL
     classification_source: str
     attested: str  # JSON list of category ids
     added: str

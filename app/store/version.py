@@ -13,7 +13,7 @@ from pathlib import Path
 from app.contract.files import content_hash
 
 # Bump when the database layout or the way it is filled changes: forces a rebuild.
-BUILD_VERSION = "3"
+BUILD_VERSION = "4"
 
 # The one query that reads the data version of a built database (both engines).
 DATA_VERSION_SQL = "SELECT value FROM meta WHERE key = 'data_version'"

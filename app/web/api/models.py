@@ -10,6 +10,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.contract.vocab import LearnsFrom, PolicyData
+
 PAPER_ID = "rafailov2023-dpo"
 
 
@@ -271,6 +273,13 @@ class Provenance(Out):
     source_path: str = Field(examples=["papers/rafailov2023-dpo.yaml"])
 
 
+class MethodFacts(Out):
+    learns_from: list[LearnsFrom] = Field(examples=[["paired-preferences"]])
+    policy_data: PolicyData
+    reference_model: bool = Field(description="Needs a frozen reference model.")
+    reward_model: bool = Field(description="Trains a separate reward model.")
+
+
 class PaperDetail(PaperSummary):
     """Everything about one paper."""
 
@@ -279,6 +288,9 @@ class PaperDetail(PaperSummary):
     lineage: Lineage
     bibtex: str = Field(examples=["@inproceedings{rafailov2023direct,\n  title = {...}\n}\n"])
     losses: list[str] = Field(description="Loss-lab ids (see /api/v1/losses).", examples=[["dpo"]])
+    method: MethodFacts | None = Field(
+        description="How the method trains (curated); null where it does not apply."
+    )
     provenance: Provenance
 
 
@@ -433,8 +445,15 @@ class CompareDimension(Out):
     rows: list[CompareRow]
 
 
-class Comparison(Out):
-    """Papers' classifications side by side."""
+class ComparedPaper(PaperSummary):
+    losses: list[str] = Field(description="Loss-lab ids (see /api/v1/losses).", examples=[["dpo"]])
+    method: MethodFacts | None = Field(
+        description="How the method trains (curated); null where it does not apply."
+    )
 
-    papers: list[PaperSummary]
+
+class Comparison(Out):
+    """Papers side by side: method facts, then classifications."""
+
+    papers: list[ComparedPaper]
     dimensions: list[CompareDimension]

@@ -150,9 +150,24 @@ async def search(
     ],
     limit: Annotated[int, Query(ge=1, le=100, description="Results per list.")] = 20,
 ) -> Response:
-    """Papers and categories (and dimensions) matching `q`, each list ranked by bm25. Titles,
-    names and snippets are lists of `{text, hit}` segments, so clients escape the text and
-    mark the hits themselves; no HTML comes from the server."""
+    """Papers and categories (and dimensions) matching `q`, each list ranked.
+
+    **How papers are ranked**, best first:
+    1. a paper whose short name (1000) or alias (800) is the whole query, or whose title is
+       (500): `DPO` finds the paper that introduced DPO; a query that is a synonym phrase
+       (`process reward model`) also counts its synonyms (`PRM`) as names;
+    2. then papers with a hit in the short name, aliases or title (200);
+    3. within these steps, bm25 (SQLite; ts_rank_cd on PostgreSQL) with column weights
+       names 12, title 10, authors 4, categories 2, summary 1, venue 1, multiplied by
+       1 + 0.2·ln(1 + the number of papers that build on it).
+
+    Words match as whole words or plurals (no stemming: `processing` does not match
+    `process`), the last word also as a prefix; synonyms from `data/taxonomy/synonyms.yaml`
+    widen a phrase. Categories rank by bm25 with name 5, definition 1. The same paper order
+    pages through `/api/v1/papers?q=...` (sort `relevance`) with facets; the `/search` page
+    merges categories into its first page. Titles, names and snippets are lists of
+    `{text, hit}` segments, so clients escape the text and mark the hits themselves; no HTML
+    comes from the server."""
     return await cached_json(
         request, lambda conn: (text_search.search(conn=conn, q=q, limit=limit), {})
     )

@@ -112,14 +112,22 @@ def papers(request: Request, conn: ConnDep, templates: TemplatesDep):
     return _render(request, templates, "papers.html", {"listing": (listing_url, listing)}, **extra)
 
 
-def _listing(conn: Any, items: list[tuple[str, str]]) -> tuple[str, dict[str, Any], dict[str, Any]]:
+# The add-to-compare tray keeps its picks in this query parameter on every page (static/js/
+# compare.js); the server ignores it.
+PICK_PARAM = "pick"
+
+
+def _listing(
+    conn: Any, items: list[tuple[str, str]], base: str = "/papers"
+) -> tuple[str, dict[str, Any], dict[str, Any]]:
     """A faceted list for a page: every facet shown (the twin URL asks for the same ones),
-    links relative to ``/papers``, and what the template needs to keep the query in forms."""
+    links relative to ``base``, and what the template needs to keep the query in forms."""
+    items = [(k, v) for k, v in items if k != PICK_PARAM]
     dimensions = queries.list_dimensions(conn=conn)
     query = parse_paper_query(items, dimensions={d["id"] for d in dimensions})
     added = [f for f in present.page_facets(dimensions, query.facets) if f not in query.facets]
     query.facets = [*query.facets, *added]
-    listing = list_papers(conn=conn, query=query, base_path="/papers")
+    listing = list_papers(conn=conn, query=query, base_path=base)
     kept = [(k, v) for k, v in query.items if k != "_next"]
     filters = [(k, v) for k, v in kept if not k.startswith("_")]
     extra = {
@@ -128,8 +136,8 @@ def _listing(conn: Any, items: list[tuple[str, str]]) -> tuple[str, dict[str, An
         "hidden": [
             (k, v) for k, v in kept if k not in ("q", "_sort", "_facet", "year__gte", "year__lte")
         ],
-        "first_url": url("/papers", kept) if query.next else None,
-        "clear_url": "/papers",
+        "first_url": url(base, kept) if query.next else None,
+        "clear_url": url(base, [(k, v) for k, v in kept if k == "q"]),
         "export_qs": query_string([*filters, *[(k, v) for k, v in kept if k == "_sort"]]),
         "survey_toggle": present.survey_toggle(kept),
     }
@@ -164,6 +172,7 @@ def paper(request: Request, paper_id: str, conn: ConnDep, graph: GraphDep, templ
         "paper.html",
         {"paper": (api(f"/papers/{paper_id}"), data)},
         compare_url=present.compare_url(data),
+        method_facts=present.method_rows([data]),
         lineage_groups=present.lineage_groups(data),
     )
 
@@ -241,21 +250,39 @@ def compare(request: Request, conn: ConnDep, templates: TemplatesDep):
     # shows the picker.
     ids = analysis.compare_ids(request.query_params.getlist("papers"), minimum=0)
     twins: dict[str, tuple[str, Any]] = {}
+    extra: dict[str, Any] = {"method_rows": [], "loss_chart": None}
     if ids:
         data = analysis.compare(conn=conn, paper_ids=ids)
         twins["compare"] = (api("/compare", [("papers", ",".join(ids))]), data)
+        extra = {
+            "method_rows": present.method_rows(data["papers"]),
+            "loss_chart": present.compare_loss_chart(data["papers"]),
+        }
     return _render(
-        request, templates, "compare.html", twins, remove_urls=present.compare_remove_urls(ids)
+        request,
+        templates,
+        "compare.html",
+        twins,
+        remove_urls=present.compare_remove_urls(ids),
+        **extra,
     )
 
 
 @router.get("/search", response_class=HTMLResponse, name="search_page")
-def search(request: Request, conn: ConnDep, templates: TemplatesDep, q: str = ""):
-    q = q.strip()
-    twins: dict[str, tuple[str, Any]] = {}
-    if q:
-        twins["results"] = (api("/search", [("q", q)]), text_search.search(conn=conn, q=q))
-    return _render(request, templates, "search.html", twins, q=q)
+def search(request: Request, conn: ConnDep, templates: TemplatesDep):
+    """One ranked list of papers and categories for ``q``, paged and faceted like /papers (the
+    papers are the paper list's relevance order; categories join the first page by tier)."""
+    items = [(k, v.strip() if k == "q" else v) for k, v in request.query_params.multi_items()]
+    q = next((v for k, v in items if k == "q"), "")
+    if not q:
+        return _render(request, templates, "search.html", {}, q="")
+    listing_url, listing, extra = _listing(conn, items, base="/search")
+    first_page = not any(k == "_next" for k, _ in items)
+    merged = text_search.merged_page(
+        conn=conn, q=q, rows=listing["rows"], with_categories=first_page and not listing["filters"]
+    )
+    twins = {"listing": (listing_url, listing)}
+    return _render(request, templates, "search.html", twins, q=q, merged=merged, **extra)
 
 
 def error_page(request: Request, status: int, message: str) -> HTMLResponse:
