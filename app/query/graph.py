@@ -319,3 +319,29 @@ def graphml(graph: nx.MultiDiGraph) -> str:
     buffer = io.BytesIO()
     nx.write_graphml(graph, buffer, encoding="utf-8")
     return buffer.getvalue().decode("utf-8")
+
+
+def paper_named(*, graph: nx.MultiDiGraph, name: str, param: str) -> str:
+    """The id of the paper a reader names: its id, short name or full title, in any case.
+
+    ``NotFound`` when no paper has that name; ``InvalidQuery`` listing the candidates when a
+    short name is shared by several papers."""
+    wanted = name.strip().casefold()
+    if f"paper:{wanted}" in graph:
+        return wanted
+    found = sorted(
+        attrs["id"]
+        for _, attrs in graph.nodes(data=True)
+        if attrs["kind"] == "paper"
+        and wanted in (attrs.get("short_name", "").casefold(), attrs["label"].casefold())
+    )
+    if not found:
+        raise NotFound(
+            f"no paper called '{name.strip()}' (give its id, short name or title)", [{param: name}]
+        )
+    if len(found) > 1:
+        raise InvalidQuery(
+            f"'{name.strip()}' names {len(found)} papers ({', '.join(found)}): give the id",
+            [{"parameter": param, "message": f"one of {', '.join(found)}"}],
+        )
+    return found[0]
