@@ -501,6 +501,33 @@ def test_matrix_marks_gaps_and_links_cells_to_the_list(site: Site) -> None:
     links = [h for h in doc.hrefs() if h.startswith("/papers?optimization=")]
     # the list a cell opens counts what the cell counts: surveys are left out of both
     assert "/papers?optimization=rl-free&granularity=response-level&kind__not=survey" in links
+    # a gap links to the (empty) list of its row and column too
+    for td in gaps:
+        (link,) = doc.inside(td, "a")
+        row, col = td.attrs["id"].removeprefix("cell--").split("--")
+        assert link.attrs["href"] == (
+            f"/papers?optimization={row}&granularity={col}&kind__not=survey"
+        )
+
+
+def test_the_list_a_matrix_cell_opens_links_back_to_that_cell(site: Site) -> None:
+    doc = site.get("/matrix?rows=optimization&cols=granularity").html
+    gap = next(td for td in doc.all("td") if td.attrs.get("class") == "l0")
+    (link,) = doc.inside(gap, "a")
+    listing = site.get(link.attrs["href"])
+    assert listing.status == 200 and listing.context["listing"]["count"] == 0
+    back = listing.context["matrix_link"]["url"]
+    assert back == f"/matrix?rows=optimization&cols=granularity#{gap.attrs['id']}"
+    assert back in listing.html.hrefs()
+    assert site.get("/papers?optimization=rl-free").context["matrix_link"] is None
+
+
+def test_matrix_row_headers_carry_their_depth(site: Site) -> None:
+    page = site.get("/matrix?rows=granularity&cols=optimization")
+    rows = page.context["matrix"]["rows"]["categories"]
+    heads = page.html.all("th", scope="row")
+    assert [h.attrs["class"] for h in heads] == [f"depth-{r['depth']}" for r in rows]
+    assert {r["depth"] for r in rows} >= {0, 1, 2}
 
 
 def test_timeline_draws_an_svg_chart_and_a_table(site: Site) -> None:

@@ -9,7 +9,7 @@ from typing import Any
 
 from app.errors import AtlasError, InvalidQuery
 from app.query import graph as g
-from app.web.pages.present import RELATION_LABELS
+from app.web.pages.present import RELATION_LABELS, plain_title
 from app.web.urls import api
 
 DEFAULT_PAPER = "ouyang2022-instructgpt"  # RLHF as most of the atlas builds on it
@@ -102,7 +102,7 @@ def lineage_twins(graph: Any, scope: Scope) -> dict[str, tuple[str, Any]]:
 
 def name_of(data: dict[str, Any]) -> str:
     """What a node is called on the page: a paper's short name, else its title."""
-    return data.get("short_name") or data["label"]
+    return data.get("short_name") or plain_title(data["label"])
 
 
 def path_steps(path: dict[str, Any]) -> list[dict[str, Any]]:
@@ -156,7 +156,8 @@ def paper_choices(graph: Any) -> list[dict[str, str]]:
     for p in sorted(papers, key=lambda p: (p.get("short_name") or p["id"]).casefold()):
         short = p.get("short_name")
         value = short if short and counts[short.casefold()] == 1 else p["id"]
-        out.append({"id": p["id"], "value": value, "hint": f"{p['label']} ({p['year']})"})
+        hint = f"{plain_title(p['label'])} ({p['year']})"
+        out.append({"id": p["id"], "value": value, "hint": hint})
     return out
 
 

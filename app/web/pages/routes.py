@@ -109,8 +109,17 @@ def category(request: Request, category_id: str, conn: ConnDep, templates: Templ
 
 @router.get("/papers", response_class=HTMLResponse, name="papers_page")
 def papers(request: Request, conn: ConnDep, templates: TemplatesDep):
-    listing_url, listing, extra = _listing(conn, request.query_params.multi_items())
-    return _render(request, templates, "papers.html", {"listing": (listing_url, listing)}, **extra)
+    items = request.query_params.multi_items()
+    listing_url, listing, extra = _listing(conn, items)
+    matrix_link = present.matrix_link(items, queries.list_dimensions(conn=conn))
+    return _render(
+        request,
+        templates,
+        "papers.html",
+        {"listing": (listing_url, listing)},
+        matrix_link=matrix_link,
+        **extra,
+    )
 
 
 def _listing(conn: Any, items: list[tuple[str, str]]) -> tuple[str, dict[str, Any], dict[str, Any]]:
