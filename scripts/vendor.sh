@@ -57,3 +57,25 @@ cp "$TMP/redoc/package/bundles/redoc.standalone.js" \
 cp "$TMP/redoc/package/LICENSE" "$VENDOR/redoc/LICENSE"
 echo "$REDOC_VERSION" > "$VENDOR/redoc/VERSION"
 echo "vendor: redoc $REDOC_VERSION -> static/vendor/redoc/"
+
+# --- cytoscape-dagre (layered lineage layout, /graph) ------------------------------------
+# The UMD build bundles @dagrejs/dagre and @dagrejs/graphlib; their licenses are copied from
+# the exact versions the bundle names, fetched and checked the same way.
+CYTOSCAPE_DAGRE_VERSION=4.0.1
+CYTOSCAPE_DAGRE_INTEGRITY=sha512-hyNdh8Vp1nwzBcjHnM4c71G81bFhPmQYLXD2HM9AZIvl+8TrMzWEOPW45hF/XOBQiEguPcDQzi6VrXR1XBcXOA==
+DAGRE_VERSION=3.0.0
+DAGRE_INTEGRITY=sha512-ZzhnTy1rfuoew9Ez3EIw4L2znPGnYYhfn8vc9c4oB8iw6QAsszbiU0vRhlxWPFnmmNSFAkrYeF1PhM5m4lAN0Q==
+GRAPHLIB_VERSION=4.0.1
+GRAPHLIB_INTEGRITY=sha512-IvcV6FduIIAmLwnH+yun+QtV36SC7mERqa86aClNqmMN09WhmPPYU8ckHrZBozErf+UvHPWOTJYaGYiIcs0DgA==
+fetch cytoscape-dagre "$CYTOSCAPE_DAGRE_VERSION" "$CYTOSCAPE_DAGRE_INTEGRITY"
+fetch @dagrejs/dagre "$DAGRE_VERSION" "$DAGRE_INTEGRITY"
+fetch @dagrejs/graphlib "$GRAPHLIB_VERSION" "$GRAPHLIB_INTEGRITY"
+rm -rf "$VENDOR/cytoscape-dagre"
+mkdir -p "$VENDOR/cytoscape-dagre"
+cp "$TMP/cytoscape-dagre/package/dist/cytoscape-dagre.min.js" "$VENDOR/cytoscape-dagre/"
+cp "$TMP/cytoscape-dagre/package/LICENSE" "$VENDOR/cytoscape-dagre/LICENSE"
+cp "$TMP/@dagrejs/dagre/package/LICENSE" "$VENDOR/cytoscape-dagre/LICENSE.dagre"
+cp "$TMP/@dagrejs/graphlib/package/LICENSE" "$VENDOR/cytoscape-dagre/LICENSE.graphlib"
+printf '%s (bundles @dagrejs/dagre %s, @dagrejs/graphlib %s)\n' "$CYTOSCAPE_DAGRE_VERSION" \
+  "$DAGRE_VERSION" "$GRAPHLIB_VERSION" > "$VENDOR/cytoscape-dagre/VERSION"
+echo "vendor: cytoscape-dagre $CYTOSCAPE_DAGRE_VERSION -> static/vendor/cytoscape-dagre/"

@@ -224,7 +224,86 @@ def test_graph_path_not_connected(client):
     body = client.get(
         "/api/v1/graph/path?from=zheng2023-llm-as-judge&to=schulman2017-ppo&edges=extends"
     ).json()
-    assert body == {"found": False, "length": None, "nodes": [], "edges": []}
+    assert body == {"found": False, "length": None, "directed": False, "nodes": [], "edges": []}
+
+
+def test_graph_path_follows_lineage_by_default(client):
+    """Over every edge kind InstructGPT and SimPO are two steps apart through a shared
+    category; the default keeps to paper-to-paper lineage."""
+    body = client.get("/api/v1/graph/path?from=ouyang2022-instructgpt&to=meng2024-simpo").json()
+    assert [n["data"]["ref"] for n in body["nodes"]] == [
+        "ouyang2022-instructgpt",
+        "rafailov2023-dpo",
+        "meng2024-simpo",
+    ]
+    assert [n["data"]["kind"] for n in body["nodes"]] == ["paper"] * 3
+    # each step keeps the edge's own direction: DPO extends InstructGPT, SimPO varies DPO
+    assert [
+        (e["data"]["source"], e["data"]["kind"], e["data"]["target"]) for e in body["edges"]
+    ] == [
+        ("paper:rafailov2023-dpo", "extends", "paper:ouyang2022-instructgpt"),
+        ("paper:meng2024-simpo", "variant-of", "paper:rafailov2023-dpo"),
+    ]
+    assert body["directed"] is True
+    named = client.get(
+        "/api/v1/graph/path?from=ouyang2022-instructgpt&to=meng2024-simpo&edges=lineage"
+    ).json()
+    assert named == body
+
+
+def test_graph_path_over_all_edges_may_pass_through_categories(client):
+    """The LLM-as-a-judge paper has no paper-to-paper link to PPO; over all edges it reaches
+    PPO through a category both sides are placed in."""
+    query = "/api/v1/graph/path?from=zheng2023-llm-as-judge&to=schulman2017-ppo"
+    assert client.get(query).json()["found"] is False
+    body = client.get(query + "&edges=all").json()
+    assert body["found"] and body["directed"] is False
+    assert "category" in {n["data"]["kind"] for n in body["nodes"]}
+
+
+def test_graph_path_between_siblings_turns_and_says_so(client):
+    """KTO and IPO are both variants of DPO: linked, but not one descending from the other."""
+    body = client.get("/api/v1/graph/path?from=ethayarajh2024-kto&to=azar2023-ipo").json()
+    assert [n["data"]["ref"] for n in body["nodes"]] == [
+        "ethayarajh2024-kto",
+        "rafailov2023-dpo",
+        "azar2023-ipo",
+    ]
+    assert body["directed"] is False
+    down = client.get("/api/v1/graph/path?from=ouyang2022-instructgpt&to=meng2024-simpo").json()
+    up = client.get("/api/v1/graph/path?from=meng2024-simpo&to=ouyang2022-instructgpt").json()
+    assert [n["data"]["ref"] for n in up["nodes"]] == [
+        n["data"]["ref"] for n in reversed(down["nodes"])
+    ]
+    assert up["directed"] is True
+
+
+def test_graph_scoped_to_a_category(client, db):
+    body = client.get("/api/v1/graph?category=rl-free&edges=lineage").json()
+    placed = {
+        pid
+        for (pid,) in db.execute(
+            "SELECT paper_id FROM paper_category WHERE category_id = 'rl-free'"
+        )
+    }
+    assert {n["data"]["ref"] for n in body["nodes"]} == placed
+    assert {e["data"]["kind"] for e in body["edges"]} <= {"extends", "variant-of"}
+    refs = {n["data"]["id"] for n in body["nodes"]}
+    assert all(e["data"]["source"] in refs and e["data"]["target"] in refs for e in body["edges"])
+
+
+@pytest.mark.parametrize(
+    ("query", "status"),
+    [
+        ("category=rl-free&root=rafailov2023-dpo", 400),
+        ("category=no-such-category", 404),
+        ("edges=lineage,cites", 400),
+    ],
+)
+def test_graph_scope_errors_keep_the_error_shape(client, query, status):
+    response = client.get(f"/api/v1/graph?{query}")
+    assert response.status_code == status
+    assert response.json()["error"]["status"] == status
 
 
 # --- Matrix, timeline, compare ----------------------------------------------------------------

@@ -260,6 +260,11 @@ PARITY_PAGES = [
     "/timeline",
     "/timeline?dimension=feedback-source",
     "/graph",
+    "/graph?view=full",
+    "/graph?paper=rafailov2023-dpo&depth=2",
+    "/graph?category=rl-free",
+    "/graph?from=ouyang2022-instructgpt&to=meng2024-simpo",
+    "/graph?from=zheng2023-llm-as-judge&to=schulman2017-ppo&through=all",
     "/compare?papers=rafailov2023-dpo,azar2023-ipo,meng2024-simpo",
     "/search?q=reward",
     *[f"/dimensions/{d}" for d in DIMENSIONS],
@@ -498,6 +503,33 @@ def test_matrix_marks_gaps_and_links_cells_to_the_list(site: Site) -> None:
     links = [h for h in doc.hrefs() if h.startswith("/papers?optimization=")]
     # the list a cell opens counts what the cell counts: surveys are left out of both
     assert "/papers?optimization=rl-free&granularity=response-level&kind__not=survey" in links
+    # a gap links to the (empty) list of its row and column too
+    for td in gaps:
+        (link,) = doc.inside(td, "a")
+        row, col = td.attrs["id"].removeprefix("cell--").split("--")
+        assert link.attrs["href"] == (
+            f"/papers?optimization={row}&granularity={col}&kind__not=survey"
+        )
+
+
+def test_the_list_a_matrix_cell_opens_links_back_to_that_cell(site: Site) -> None:
+    doc = site.get("/matrix?rows=optimization&cols=granularity").html
+    gap = next(td for td in doc.all("td") if td.attrs.get("class") == "l0")
+    (link,) = doc.inside(gap, "a")
+    listing = site.get(link.attrs["href"])
+    assert listing.status == 200 and listing.context["listing"]["count"] == 0
+    back = listing.context["matrix_link"]["url"]
+    assert back == f"/matrix?rows=optimization&cols=granularity#{gap.attrs['id']}"
+    assert back in listing.html.hrefs()
+    assert site.get("/papers?optimization=rl-free").context["matrix_link"] is None
+
+
+def test_matrix_row_headers_carry_their_depth(site: Site) -> None:
+    page = site.get("/matrix?rows=granularity&cols=optimization")
+    rows = page.context["matrix"]["rows"]["categories"]
+    heads = page.html.all("th", scope="row")
+    assert [h.attrs["class"] for h in heads] == [f"depth-{r['depth']}" for r in rows]
+    assert {r["depth"] for r in rows} >= {0, 1, 2}
 
 
 def test_timeline_draws_an_svg_chart_and_a_table(site: Site) -> None:
@@ -513,8 +545,8 @@ def test_timeline_draws_an_svg_chart_and_a_table(site: Site) -> None:
     assert [str(y) for y in data["years"]] == headers[1 : 1 + len(data["years"])]
 
 
-def test_graph_page_loads_its_twin_and_lists_every_paper(site: Site) -> None:
-    page = site.get("/graph")
+def test_full_graph_page_loads_its_twin_and_lists_every_paper(site: Site) -> None:
+    page = site.get("/graph?view=full")
     doc = page.html
     assert doc.one("div", id="cy").attrs["data-src"] == page.context["json_url"] == "/api/v1/graph"
     hrefs = doc.hrefs()
@@ -522,6 +554,57 @@ def test_graph_page_loads_its_twin_and_lists_every_paper(site: Site) -> None:
         assert f"/papers/{paper}" in hrefs
     srcs = [s.attrs.get("src", "") for s in doc.all("script")]
     assert "/static/vendor/cytoscape/cytoscape.min.js" in srcs
+    assert "/graph" in hrefs  # back to the lineage view
+
+
+def test_graph_opens_on_a_lineage_neighbourhood_listed_oldest_first(site: Site) -> None:
+    page = site.get("/graph")
+    doc = page.html
+    cy = doc.one("div", id="cy")
+    assert cy.attrs["data-view"] == "lineage"
+    assert cy.attrs["data-src"] == page.context["json_url"]
+    assert page.context["json_url"] == (
+        "/api/v1/graph?root=paper%3Aouyang2022-instructgpt&depth=1&edges=lineage"
+    )
+    years = [p["year"] for p in page.context["years"]]
+    assert years == sorted(years) and len(years) == len(page.context["graph"]["nodes"])
+    srcs = [s.attrs.get("src", "") for s in doc.all("script")]
+    assert "/static/vendor/cytoscape-dagre/cytoscape-dagre.min.js" in srcs
+    assert "/graph?view=full" in doc.hrefs()
+
+
+def test_graph_path_is_listed_as_named_steps_without_javascript(site: Site) -> None:
+    page = site.get("/graph?from=ouyang2022-instructgpt&to=meng2024-simpo")
+    assert page.context["twins"]["path"] == (
+        "/api/v1/graph/path?from=ouyang2022-instructgpt&to=meng2024-simpo&edges=lineage"
+    )
+    doc = page.html
+    steps = doc.inside(doc.one("ol", class_="path-steps"), "a")
+    assert [a.attrs["href"] for a in steps] == [
+        "/papers/ouyang2022-instructgpt",
+        "/papers/rafailov2023-dpo",
+        "/papers/meng2024-simpo",
+    ]
+    assert [s["relation"] for s in page.context["steps"]] == [
+        None,
+        "extended by",
+        "has the variant",
+    ]
+
+
+def test_graph_path_naming_no_paper_says_so_by_the_box(site: Site) -> None:
+    page = site.get("/graph?from=ouyang2022-instructgpt&to=no-such-paper")
+    assert page.status == 404
+    assert "no paper called 'no-such-paper'" in page.html.one("p", role="alert").text
+    assert "path" not in page.context["twins"]
+
+
+@pytest.mark.parametrize(
+    ("query", "status"),
+    [("view=circle", 400), ("depth=9", 400), ("paper=nope", 404), ("category=nope", 404)],
+)
+def test_graph_page_refuses_bad_scopes(site: Site, query: str, status: int) -> None:
+    assert site.get(f"/graph?{query}").status == status
 
 
 def test_compare_table_has_one_column_per_paper(site: Site) -> None:

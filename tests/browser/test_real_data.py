@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from app.build import build
@@ -148,4 +150,145 @@ def test_search_and_compare_fit_a_phone(phone, watch, real_server, path):
         picks.first.click()
         assert phone.locator("#compare-tray").is_visible()
         assert _overflow(phone) <= 0
+
+
+# --- The lineage graph ----------------------------------------------------------------------
+
+
+def _steps(page):
+    return page.locator(".path-steps li").evaluate_all(
+        "lis => lis.map(li => [li.querySelector('.rel-type')?.textContent || null,"
+        " li.querySelector('a').textContent, li.querySelector('.muted').textContent])"
+    )
+
+
+def test_path_from_instructgpt_to_simpo_is_shown_as_named_steps(page, watch, real_server):
+    """Named by their short names, as a reader would: the lineage path runs InstructGPT ->
+    DPO (which extends it) -> SimPO (a variant of DPO), and the drawing marks it."""
+    page.goto(f"{real_server.url}/graph")
+    page.wait_for_selector("#cy[data-ready=true]")
+    page.fill("#path-from", "InstructGPT")
+    page.fill("#path-to", "SimPO")
+    page.locator("#graph-path button[type=submit]").click()
+    page.wait_for_url("**/graph?*from=InstructGPT*")
+    page.wait_for_selector("#cy[data-ready=true]")
+    assert _steps(page) == [
+        [None, "InstructGPT", "(2022)"],
+        ["extended by", "DPO", "(2023)"],
+        ["has the variant", "SimPO", "(2024)"],
+    ]
+    on_path = page.evaluate("() => window.atlasGraph.nodes('.on-path').map(n => n.id()).sort()")
+    assert on_path == [
+        "paper:meng2024-simpo",
+        "paper:ouyang2022-instructgpt",
+        "paper:rafailov2023-dpo",
+    ]
+    # drawn oldest on the left
+    xs = page.evaluate(
+        "() => ['paper:ouyang2022-instructgpt', 'paper:rafailov2023-dpo', 'paper:meng2024-simpo']"
+        ".map(id => window.atlasGraph.getElementById(id).position('x'))"
+    )
+    assert xs == sorted(xs) and len(set(xs)) == 3
+    assert not watch.errors, watch.errors
+    assert not watch.outside, watch.outside
+
+
+def test_the_lineage_view_reads_oldest_to_newest(page, watch, real_server):
+    """Every drawn paper sits left of every paper of a later year."""
+    page.goto(f"{real_server.url}/graph?paper=rafailov2023-dpo&depth=1")
+    page.wait_for_selector("#cy[data-ready=true]")
+    spans = page.evaluate(
+        """() => {
+          const by = {};
+          window.atlasGraph.nodes('.paper').forEach(n => {
+            const y = n.data('year'), x = n.position('x');
+            by[y] = by[y] || [Infinity, -Infinity];
+            by[y] = [Math.min(by[y][0], x), Math.max(by[y][1], x)];
+          });
+          return Object.keys(by).map(Number).sort().map(y => [y, by[y]]);
+        }"""
+    )
+    assert len(spans) >= 3
+    for (_, (_, right)), (_, (left, _)) in zip(spans, spans[1:], strict=False):
+        assert right < left
+    labels = page.evaluate(
+        "() => window.atlasGraph.getElementById('paper:meng2024-simpo').style('label')"
+    )
+    assert labels == "SimPO"
+    assert not watch.errors, watch.errors
+
+
+def test_find_a_node_centres_it_without_leaving_the_page(page, watch, real_server):
+    url = f"{real_server.url}/graph?paper=rafailov2023-dpo"
+    page.goto(url)
+    page.wait_for_selector("#cy[data-ready=true]")
+    navigations = []
+    page.on("framenavigated", lambda frame: navigations.append(frame.url))
+    page.fill("#graph-search", "SimPO")
+    page.press("#graph-search", "Enter")
+    page.wait_for_function(
+        "() => window.atlasGraph.getElementById('paper:meng2024-simpo').hasClass('match')"
+        " && !window.atlasGraph.animated()"
+    )
+    page.wait_for_timeout(300)  # the centring animation is 250 ms
+    assert page.url == url and navigations == []
+    offset = page.evaluate(
+        """() => {
+          const cy = window.atlasGraph, p = cy.getElementById('paper:meng2024-simpo');
+          const r = p.renderedPosition();
+          return [Math.abs(r.x - cy.width() / 2), Math.abs(r.y - cy.height() / 2)];
+        }"""
+    )
+    assert max(offset) < 20, offset  # centred on the node with its label
+    assert (
+        page.evaluate(
+            "() => window.atlasGraph.getElementById('paper:meng2024-simpo').style('opacity')"
+        )
+        == "1"
+    )
+    assert "Centred on SimPO" in page.locator("#graph-status").inner_text()
+    assert not watch.errors, watch.errors
+
+
+@pytest.mark.parametrize("path", ["/graph", "/graph?from=InstructGPT&to=SimPO&paper=DPO"])
+def test_graph_on_a_phone_has_no_horizontal_overflow(phone, watch, real_server, path):
+    phone.goto(real_server.url + path)
+    phone.wait_for_selector("#cy[data-ready=true]")
+    overflow = phone.evaluate(
+        "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    )
+    assert overflow <= 1
+    assert phone.locator(".year-list a").first.is_visible()
+    assert phone.locator("#cy").bounding_box()["width"] <= 390
+    assert not watch.errors, watch.errors
+    assert not watch.outside, watch.outside
+
+
+# --- The matrix -----------------------------------------------------------------------------
+
+
+def test_a_matrix_gap_opens_its_list_which_leads_back(page, watch, real_server):
+    page.goto(f"{real_server.url}/matrix?rows=optimization&cols=granularity")
+    gap = page.locator("td.l0 a.gap").first
+    cell_id = gap.evaluate("a => a.parentElement.id")
+    gap.click()
+    page.wait_for_url("**/papers?*")
+    assert "optimization=" in page.url and "granularity=" in page.url
+    assert page.locator(".paper-item").count() == 0  # a gap: nothing in both
+    page.get_by_role("link", name=re.compile("Back to the matrix")).click()
+    page.wait_for_url(f"**/matrix?rows=optimization&cols=granularity#{cell_id}")
+    assert page.evaluate("() => document.querySelector('td:target').id") == cell_id
+    assert not watch.errors, watch.errors
+
+
+def test_matrix_rows_weigh_less_the_deeper_they_sit(page, watch, real_server):
+    page.goto(f"{real_server.url}/matrix?rows=granularity&cols=optimization")
+    weights = page.evaluate(
+        """() => [0, 1, 2].map(d => {
+          const th = document.querySelector(`th[scope=row].depth-${d}`);
+          return th ? Number(getComputedStyle(th).fontWeight) : null;
+        })"""
+    )
+    assert None not in weights
+    assert weights[0] > weights[1] > weights[2], weights
     assert not watch.errors, watch.errors

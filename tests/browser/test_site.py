@@ -25,6 +25,7 @@ MAIN_PAGES = {
     "matrix": "/matrix?rows=optimization&cols=feedback-source",
     "timeline": "/timeline",
     "graph": "/graph",
+    "graph-full": "/graph?view=full",
     "compare": "/compare?papers=rafailov2023-dpo,azar2023-ipo,meng2024-simpo",
     "search": "/search?q=preference",
     "not-found": "/papers/no-such-paper",
@@ -117,7 +118,7 @@ def test_search_from_the_header(page, watch, live_server, screenshot_dir):
 
 
 def test_graph_search_filter_and_click_a_node(page, watch, live_server, screenshot_dir):
-    page.goto(live_server.url + "/graph")
+    page.goto(live_server.url + "/graph?view=full")
     page.wait_for_selector("#cy[data-ready=true]")
     shoot(page, screenshot_dir, "graph")
 
@@ -154,7 +155,7 @@ def test_graph_search_filter_and_click_a_node(page, watch, live_server, screensh
 def test_page_loads_clean(page, watch, live_server, screenshot_dir, name):
     response = page.goto(live_server.url + MAIN_PAGES[name])
     page.wait_for_load_state("networkidle")
-    if name == "graph":
+    if name.startswith("graph"):
         page.wait_for_selector("#cy[data-ready=true]")
     if name == "not-found":
         assert response.status == 404
@@ -166,14 +167,16 @@ def test_page_loads_clean(page, watch, live_server, screenshot_dir, name):
     assert page.locator("body").get_attribute("class")
     if name != "not-found":
         assert page.locator("a.json-link").count() == 1
-    if name not in ("home", "papers-two-facets", "search", "graph"):
+    if name not in ("home", "papers-two-facets", "search", "graph", "graph-full"):
         shoot(page, screenshot_dir, name)
     assert_clean(watch)
 
 
-@pytest.mark.parametrize("name", ["home", "papers", "paper", "timeline"])
+@pytest.mark.parametrize("name", ["home", "papers", "paper", "timeline", "matrix", "graph"])
 def test_phone_width_has_no_horizontal_scroll(phone, watch, live_server, screenshot_dir, name):
     phone.goto(live_server.url + MAIN_PAGES[name])
+    if name == "graph":
+        phone.wait_for_selector("#cy[data-ready=true]")
     overflow = phone.evaluate(
         "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
     )
@@ -226,6 +229,19 @@ def test_taxonomy_and_graph_work_without_javascript(no_js_page, watch, live_serv
     assert page.locator("#cat-offline-preference").is_visible()
 
     page.goto(live_server.url + "/graph")
+    assert not page.locator("#cy").is_visible()
+    assert page.locator(".year-list a[href='/papers/rafailov2023-dpo']").first.is_visible()
+    page.fill("#path-from", "ouyang2022-instructgpt")
+    page.fill("#path-to", "meng2024-simpo")
+    page.locator("#graph-path button[type=submit]").click()
+    page.wait_for_url(re.compile(r"from=ouyang2022-instructgpt"))
+    page.wait_for_load_state("load")  # leaving while its images load would abort them
+    assert page.locator(".path-steps a").all_inner_texts() == [
+        "Training language models to follow instructions with human feedback",
+        "Direct Preference Optimization: Your Language Model is Secretly a Reward Model",
+        "SimPO: Simple Preference Optimization with a Reference-Free Reward",
+    ]
+    page.goto(live_server.url + "/graph?view=full")
     assert not page.locator("#cy").is_visible()
     assert page.locator(".fallback-papers a[href='/papers/rafailov2023-dpo']").first.is_visible()
 

@@ -23,12 +23,20 @@ Surveys = Annotated[
 
 # --- Graph ---------------------------------------------------------------------------------
 
+_KINDS_TEXT = (
+    f"Edge kinds to keep, comma-separated or repeated: {', '.join(graph.EDGE_KINDS)}; "
+    f"or `lineage` ({', '.join(graph.LINEAGE_KINDS)}) or `all`."
+)
 EdgesParam = Annotated[
     list[str] | None,
+    Query(description=f"{_KINDS_TEXT} Default: all.", examples=["extends,variant-of"]),
+]
+PathEdgesParam = Annotated[
+    list[str] | None,
     Query(
-        description="Edge kinds to keep, comma-separated or repeated: "
-        f"{', '.join(graph.EDGE_KINDS)}. Default: all.",
-        examples=["extends,variant-of"],
+        description=f"{_KINDS_TEXT} Default: lineage, so the chain goes from paper to paper "
+        "(`all` lets it pass through categories).",
+        examples=["all"],
     ),
 ]
 
@@ -48,10 +56,20 @@ def graph_view(
         int | None, Query(description="Hops from `root` (default 2, at most 10).", examples=[2])
     ] = None,
     edges: EdgesParam = None,
+    category: Annotated[
+        str | None,
+        Query(
+            description="Keep only the papers placed in this category or below it (not with "
+            "`root`).",
+            examples=["rl-free"],
+        ),
+    ] = None,
 ) -> m.GraphElements:
     """Dimensions, categories and papers as nodes; `contains` (tree), `classified` (paper to
     category, direct placements) and the paper relation types as edges."""
-    return graph.graph_elements(graph=g, root=root, depth=depth, edges=split_values(edges))
+    return graph.graph_elements(
+        graph=g, root=root, depth=depth, edges=split_values(edges), category=category
+    )
 
 
 @router.get("/graph/path", summary="Shortest path between two nodes", tags=["graph"])
@@ -59,10 +77,12 @@ def graph_path(
     g: GraphDep,
     source: Annotated[str, Query(alias="from", examples=["meng2024-simpo"])],
     target: Annotated[str, Query(alias="to", examples=["schulman2017-ppo"])],
-    edges: EdgesParam = None,
+    edges: PathEdgesParam = None,
 ) -> m.GraphPath:
-    """A shortest chain of edges (either direction) from `from` to `to`, over the kept edge
-    kinds; `found` is false when they are not connected."""
+    """A shortest chain of edges from `from` to `to` over the kept edge kinds (lineage unless
+    `edges` says otherwise). A chain that follows the edges' direction throughout (one paper
+    building on the other, step by step) is preferred to a shorter one that turns; `found` is
+    false when they are not connected."""
     return graph.graph_path(graph=g, source=source, target=target, edges=split_values(edges))
 
 

@@ -342,6 +342,9 @@ class NodeData(Out):
     label: str
     dimension: str | None = Field(default=None, description="Categories only.")
     year: int | None = Field(default=None, description="Papers only.")
+    short_name: str | None = Field(
+        default=None, description="Papers that have a short name only.", examples=["DPO"]
+    )
 
 
 class CyNode(Out):
@@ -369,11 +372,16 @@ class GraphElements(Out):
 
 
 class GraphPath(Out):
-    """A shortest path between two nodes, ignoring edge direction."""
+    """A shortest path between two nodes: one running the edges' way when there is one, else
+    ignoring direction."""
 
     found: bool
     length: int | None = Field(
         description="Number of edges; null when not connected.", examples=[2]
+    )
+    directed: bool = Field(
+        description="True when every step runs the same way (each paper builds on the next, "
+        "or the reverse); false when the chain turns or nothing was found."
     )
     nodes: list[CyNode]
     edges: list[CyEdge]

@@ -167,9 +167,57 @@ def heat_levels(data: dict[str, Any]) -> list[list[dict[str, Any]]]:
                 pairs = [("category", row["id"]), ("category", col["id"])]
             if not data.get("surveys", True):
                 pairs.append(("kind__not", "survey"))  # the list counts what the cell counts
-            out_line.append({"count": n, "level": level, "url": f"/papers?{urlencode(pairs)}"})
+            out_line.append(
+                {
+                    "count": n,
+                    "level": level,
+                    "url": f"/papers?{urlencode(pairs)}",
+                    "id": matrix_cell_id(row["id"], col["id"]),
+                }
+            )
         out.append(out_line)
     return out
+
+
+def matrix_cell_id(row: str, col: str) -> str:
+    """The anchor of one matrix cell (ids never hold a double hyphen, so this cannot clash)."""
+    return f"cell--{row}--{col}"
+
+
+def matrix_link(
+    items: list[tuple[str, str]], dimensions: list[dict[str, Any]]
+) -> dict[str, str] | None:
+    """For a paper list that is exactly one matrix cell (one category on each of two dimensions,
+    or two ``category=`` filters, as the matrix links them), the matrix it belongs to, anchored
+    at that cell, with surveys counted unless the list leaves them out; otherwise None.
+
+    The link is read from the list's own query string, so it survives bookmarks and needs no
+    referrer."""
+    dimension_of: dict[str, str] = {}
+
+    def walk(dim: str, cats: list[dict[str, Any]]) -> None:
+        for cat in cats:
+            dimension_of[cat["id"]] = dim
+            walk(dim, cat.get("children", []))
+
+    for dim in dimensions:
+        walk(dim["id"], dim["categories"])
+    named = {d["id"]: d["name"] for d in dimensions}
+    picks = [(k, v) for k, v in items if k in named or k == "category"]
+    if len(picks) != 2:
+        return None
+    axes = [k if k in named else dimension_of.get(v, "") for k, v in picks]
+    same = {k for k, _ in picks} == {"category"}
+    if not all(axes) or (axes[0] == axes[1]) != same or picks[0][1] == picks[1][1]:
+        return None
+    pairs = [("rows", axes[0]), ("cols", axes[1])]
+    if ("kind__not", "survey") not in items:
+        pairs.append(("surveys", "true"))
+    cell = matrix_cell_id(picks[0][1], picks[1][1])
+    return {
+        "url": f"{url('/matrix', pairs)}#{cell}",
+        "label": f"{named[axes[0]]} × {named[axes[1]]}",
+    }
 
 
 def category_crumbs(category: dict[str, Any]) -> list[tuple[str, str | None]]:

@@ -7,9 +7,9 @@ main twin, linked from every page) and, at most, a few presentational extras.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from app.errors import NotFound
@@ -21,7 +21,8 @@ from app.query.listing.grammar import parse_paper_query
 from app.query.listing.page import list_papers
 from app.web.caching import CachedPageRoute
 from app.web.deps import ConnDep, GraphDep, TemplatesDep
-from app.web.pages import present
+from app.web.errors import from_domain
+from app.web.pages import lineage, present
 from app.web.urls import api, query_string, url
 
 router = APIRouter(include_in_schema=False, route_class=CachedPageRoute)
@@ -108,8 +109,17 @@ def category(request: Request, category_id: str, conn: ConnDep, templates: Templ
 
 @router.get("/papers", response_class=HTMLResponse, name="papers_page")
 def papers(request: Request, conn: ConnDep, templates: TemplatesDep):
-    listing_url, listing, extra = _listing(conn, request.query_params.multi_items())
-    return _render(request, templates, "papers.html", {"listing": (listing_url, listing)}, **extra)
+    items = request.query_params.multi_items()
+    listing_url, listing, extra = _listing(conn, items)
+    matrix_link = present.matrix_link(items, queries.list_dimensions(conn=conn))
+    return _render(
+        request,
+        templates,
+        "papers.html",
+        {"listing": (listing_url, listing)},
+        matrix_link=matrix_link,
+        **extra,
+    )
 
 
 # The add-to-compare tray keeps its picks in this query parameter on every page (static/js/
@@ -231,17 +241,53 @@ def timeline(
 
 
 @router.get("/graph", response_class=HTMLResponse, name="graph_page")
-def graph_view(request: Request, graph: GraphDep, templates: TemplatesDep, conn: ConnDep):
-    elements = graph_elements(graph=graph)
-    return _render(
+def graph_view(
+    request: Request,
+    graph: GraphDep,
+    templates: TemplatesDep,
+    conn: ConnDep,
+    view: str = "lineage",
+    paper: str = "",
+    category: str = "",
+    depth: int = lineage.DEFAULT_DEPTH,
+    source: Annotated[str, Query(alias="from")] = "",
+    to: str = "",
+    through: str = "",
+):
+    dimensions = queries.list_dimensions(conn=conn)
+    if lineage.check_view(view) == "full":
+        elements = graph_elements(graph=graph)
+        return _render(
+            request,
+            templates,
+            "graph.html",
+            {"graph": (api("/graph"), elements)},
+            view=view,
+            dimensions=dimensions,
+            fallback=present.graph_fallback(elements),
+            default_dimension=GRAPH_DEFAULT,
+        )
+    scope = lineage.Scope(paper, category, depth, source.strip(), to.strip(), through)
+    twins = lineage.lineage_twins(graph, scope)
+    choices = lineage.paper_choices(graph)
+    response = _render(
         request,
         templates,
         "graph.html",
-        {"graph": (api("/graph"), elements)},
-        dimensions=queries.list_dimensions(conn=conn),
-        fallback=present.graph_fallback(elements),
-        default_dimension=GRAPH_DEFAULT,
+        twins,
+        view=view,
+        scope=scope,
+        # the scope's paper as the reader would type it (its short name when that is unique)
+        paper_value=next((c["value"] for c in choices if c["id"] == scope.paper), ""),
+        depths=lineage.DEPTHS,
+        years=lineage.year_list(twins["graph"][1]),
+        steps=lineage.path_steps(twins["path"][1]) if "path" in twins else None,
+        choices=choices,
+        categories=lineage.category_choices(dimensions),
     )
+    if scope.problems:
+        response.status_code = from_domain(scope.problems[0]).status
+    return response
 
 
 @router.get("/compare", response_class=HTMLResponse, name="compare_page")
