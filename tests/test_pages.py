@@ -870,3 +870,11 @@ def test_search_page_narrowed_by_a_facet_lists_only_papers(site: Site) -> None:
 def test_search_page_ignores_the_compare_tray_parameter(site: Site) -> None:
     assert site.get("/search?q=reward&pick=rafailov2023-dpo").status == 200
     assert site.get("/papers?pick=rafailov2023-dpo,azar2023-ipo").status == 200
+
+
+def test_a_paper_page_links_to_its_lineage_on_the_graph(site: Site) -> None:
+    doc = site.get("/papers/rafailov2023-dpo").html
+    (link,) = doc.all("a", class_="graph-link")
+    target = site.get(link.attrs["href"])
+    assert target.status == 200
+    assert "rafailov2023-dpo" in target.text
