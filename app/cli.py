@@ -233,9 +233,17 @@ def stats(data_dir: DataDirArg = None) -> None:
 
 @cli.command("new-paper")
 def new_paper(
-    arxiv: Annotated[str, typer.Option("--arxiv", help="arXiv id, e.g. 2305.18290.")],
-    title: Annotated[str, typer.Option("--title", help="Exact title as on arXiv.")],
-    year: Annotated[int, typer.Option("--year", help="Year of the first version.")],
+    fetch: Annotated[
+        str | None,
+        typer.Option(
+            "--fetch",
+            help="arxiv:ID or doi:DOI: fill title, authors, year, ids and venue from the "
+            "arXiv API and Crossref ($REWARD_ATLAS_ARXIV_API, $REWARD_ATLAS_CROSSREF_API).",
+        ),
+    ] = None,
+    arxiv: Annotated[str | None, typer.Option("--arxiv", help="arXiv id, e.g. 2305.18290.")] = None,
+    title: Annotated[str | None, typer.Option("--title", help="Exact title as on arXiv.")] = None,
+    year: Annotated[int | None, typer.Option("--year", help="Year of the first version.")] = None,
     author: Annotated[
         list[str] | None, typer.Option("--author", help="An author, in order; repeat it.")
     ] = None,
@@ -246,30 +254,49 @@ def new_paper(
 ) -> None:
     """Write papers/<id>.yaml: a skeleton with TODOs that fails validation until filled in.
 
-    No network is used. Refuses when the arXiv id, the normalised title or the id is taken.
+    With --fetch, the metadata comes from the public APIs and provenance.verified names the
+    record read; offline (or on an error) it says so in one line and writes the skeleton from
+    the other options. Refuses when the arXiv id, the normalised title or the id is taken.
 
     Examples:
+
+      reward-atlas new-paper --fetch arxiv:2305.18290 --id rafailov2023-dpo
 
       reward-atlas new-paper --arxiv 2305.18290 --year 2023
         --title "Direct Preference Optimization: Your Language Model is Secretly a Reward Model"
         --author "Rafael Rafailov" --author "Archit Sharma" --id rafailov2023-dpo
     """
-    from app.contrib.newpaper import NewPaperError, create_paper
+    from app.contrib.newpaper import NewPaperError, create_paper, fetched_or_typed
 
+    settings = _settings(data_dir)
     try:
-        created = create_paper(
-            _settings(data_dir).data_dir,
+        meta, note = fetched_or_typed(
+            fetch,
+            _endpoints(settings),
             arxiv=arxiv,
             title=title,
             year=year,
             authors=author or [],
-            paper_id_override=paper_id,
         )
+        if note:
+            typer.echo(note, err=True)
+        created = create_paper(settings.data_dir, paper_id_override=paper_id, **meta)
     except NewPaperError as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(1) from None
     typer.echo(f"wrote {_shown_path(created.path, Path.cwd())} ({created.todos} TODOs to fill in)")
     typer.echo("next: replace each TODO, then run: reward-atlas validate && reward-atlas fmt")
+
+
+def _endpoints(settings: Settings):
+    from app.contrib.sources import Endpoints
+
+    return Endpoints(
+        arxiv=settings.arxiv_api,
+        crossref=settings.crossref_api,
+        timeout=settings.fetch_timeout,
+        retries=settings.fetch_retries,
+    )
 
 
 @cli.command()

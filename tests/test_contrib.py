@@ -36,7 +36,7 @@ ZIEGLER = [
     "--author",
     "Nisan Stiennon",
 ]
-ZIEGLER_ID = "ziegler2019-fine-tuning-language-models"
+ZIEGLER_ID = "ziegler2019-fine-tuning"
 
 
 def run(*args: str | Path):
@@ -198,7 +198,7 @@ def test_new_paper_needs_an_author_or_an_id(tree: Path):
             "Daniel M. Ziegler",
             2019,
             "Fine-Tuning Language Models from Human Preferences",
-            "ziegler2019-fine-tuning-language-models",
+            "ziegler2019-fine-tuning",
         ),
         (
             "Kawin Ethayarajh",
@@ -210,10 +210,17 @@ def test_new_paper_needs_an_author_or_an_id(tree: Path):
             "Rafael Rafailov",
             2023,
             "Direct Preference Optimization: Your Language Model is Secretly a Reward Model",
-            "rafailov2023-direct-preference-optimization",
+            "rafailov2023-dpo",
         ),
-        ("Hunter Lightman", 2023, "Let's Verify Step by Step", "lightman2023-lets-verify-step"),
-        ("Rémi Munos", 2023, "A Theory of Everything", "munos2023-theory-of-everything"),
+        ("Hunter Lightman", 2023, "Let's Verify Step by Step", "lightman2023-lets"),
+        ("Rémi Munos", 2023, "A Theory of Everything", "munos2023-theory"),
+        ("Dongfu Jiang", 2023, "LLM-Blender: Ensembling Large Language Models", "jiang2023-llm-blender"),
+        (
+            "V. Viswanathan",
+            2025,
+            "Checklists Are Better Than Reward Models For Aligning Language Models",
+            "viswanathan2025-checklists",
+        ),
     ],
 )
 def test_paper_id_is_family_name_year_and_short_name(author, year, title, expected):
