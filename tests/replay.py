@@ -14,7 +14,6 @@ from __future__ import annotations
 import re
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlparse
 
 from tests.conftest import FIXTURES
@@ -34,7 +33,9 @@ def _feed(ids: list[str]) -> bytes:
         for m in _ENTRY.finditer((RECORDED / "arxiv" / f"{i}.xml").read_text())
     ]
     text = template.replace("2312.99999", ",".join(ids))
-    text = re.sub(r"<opensearch:totalResults>\d+<", f"<opensearch:totalResults>{len(entries)}<", text)
+    text = re.sub(
+        r"<opensearch:totalResults>\d+<", f"<opensearch:totalResults>{len(entries)}<", text
+    )
     return text.replace("</feed>", "".join(entries) + "</feed>").encode()
 
 
@@ -95,5 +96,3 @@ class ReplayServer:
 
 def recorded_ids() -> list[str]:
     return sorted(p.stem for p in (RECORDED / "arxiv").glob("*.xml"))
-
-

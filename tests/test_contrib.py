@@ -214,7 +214,12 @@ def test_new_paper_needs_an_author_or_an_id(tree: Path):
         ),
         ("Hunter Lightman", 2023, "Let's Verify Step by Step", "lightman2023-lets"),
         ("Rémi Munos", 2023, "A Theory of Everything", "munos2023-theory"),
-        ("Dongfu Jiang", 2023, "LLM-Blender: Ensembling Large Language Models", "jiang2023-llm-blender"),
+        (
+            "Dongfu Jiang",
+            2023,
+            "LLM-Blender: Ensembling Large Language Models",
+            "jiang2023-llm-blender",
+        ),
         (
             "V. Viswanathan",
             2025,

@@ -73,7 +73,9 @@ def test_fetch_a_paper_with_a_doi_reads_crossref_for_the_venue(replay, tree):
     assert data["doi"] == "10.18653/v1/2023.acl-long.792"
     assert (data["venue"], data["status"]) == ("ACL 2023", "published")
     assert data["authors"] == ["Dongfu Jiang", "Xiang Ren", "Bill Yuchen Lin"]
-    assert any(r.startswith("/crossref/works/10.18653/v1/2023.acl-long.792") for r in replay.requests)
+    assert any(
+        r.startswith("/crossref/works/10.18653/v1/2023.acl-long.792") for r in replay.requests
+    )
 
 
 def test_fetch_by_doi_reads_crossref_alone(replay, tree):
@@ -162,7 +164,9 @@ def test_fetch_offline_says_so_in_one_line_and_writes_the_typed_skeleton(tree):
 
 def test_fetch_offline_without_the_typed_fields_says_what_to_pass(tree):
     env = {"REWARD_ATLAS_ARXIV_API": f"http://127.0.0.1:{_closed_port()}/arxiv"}
-    result = run({**env, "REWARD_ATLAS_FETCH_RETRIES": "0"}, "new-paper", "--fetch", "arxiv:1909.08593", tree)
+    result = run(
+        {**env, "REWARD_ATLAS_FETCH_RETRIES": "0"}, "new-paper", "--fetch", "arxiv:1909.08593", tree
+    )
     assert result.exit_code == 1
     assert result.output.splitlines()[-1] == (
         "pass --author (at least the first author), --title and --year, or --id"

@@ -142,9 +142,7 @@ class Metadata:
     verified_source: str | None = None  # set when a public API gave the metadata
 
 
-def skeleton(
-    *, paper_id: str, meta: Metadata, added: dt.date, dimensions: list[str]
-) -> dict:
+def skeleton(*, paper_id: str, meta: Metadata, added: dt.date, dimensions: list[str]) -> dict:
     """The data of a new paper file: what we know, and a ``TODO`` for everything else."""
     classification: dict | str = {
         dim: f"TODO [category ids] from dimensions/{dim}.yaml, or delete the line"
@@ -217,7 +215,9 @@ def create_paper(
     elif authors and year is not None and not title.startswith("TODO"):
         new_id = paper_id(first_author=authors[0], year=year, title=title)
     else:
-        raise NewPaperError("pass --author (at least the first author), --title and --year, or --id")
+        raise NewPaperError(
+            "pass --author (at least the first author), --title and --year, or --id"
+        )
     if not s.ID_RE.match(new_id):
         raise NewPaperError(f"{new_id!r} is not a valid id: use lowercase kebab-case, no dots")
     papers = data_dir / "papers"
