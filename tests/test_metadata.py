@@ -214,3 +214,117 @@ def test_sources_read_several_ids_in_one_request(replay):
     found = sources.fetch_arxiv(["1909.08593", "2212.08073", "2312.99999"], endpoints)
     assert sorted(found) == ["1909.08593", "2212.08073"]
     assert len(replay.requests) == 1
+
+
+# ---------------------------------------------------------------------------------------------
+# check-metadata
+
+REAL = Path(__file__).parent.parent / "data" / "taxonomy" / "papers"
+CHECKED = [
+    "ziegler2019-fine-tuning-human-preferences",
+    "bai2022-constitutional-ai",
+    "xiong2023-iterative-rlhf",
+    "jiang2023-llm-blender",
+]
+
+
+@pytest.fixture()
+def papers(tmp_path: Path) -> Path:
+    """Four real entries whose recorded answers agree with them."""
+    root = tmp_path / "taxonomy"
+    (root / "papers").mkdir(parents=True)
+    for name in CHECKED:
+        shutil.copy(REAL / f"{name}.yaml", root / "papers")
+    return root
+
+
+def _edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text()
+    assert old in text, old
+    path.write_text(text.replace(old, new, 1))
+
+
+def _line(path: Path, text: str) -> int:
+    return next(i for i, line in enumerate(path.read_text().splitlines(), 1) if text in line)
+
+
+def test_check_metadata_online_agrees_with_the_recorded_answers(replay, papers):
+    result = run(replay.env, "check-metadata", "--fetch", papers)
+    assert result.exit_code == 0, result.output
+    assert "0 difference(s), checked online and offline" in result.output
+    assert sum(r.startswith("/arxiv?") for r in replay.requests) == 1  # one batch
+
+
+def test_check_metadata_online_prints_each_difference(replay, papers, tmp_path):
+    ziegler = papers / "papers" / f"{CHECKED[0]}.yaml"
+    bai = papers / "papers" / f"{CHECKED[1]}.yaml"
+    xiong = papers / "papers" / f"{CHECKED[2]}.yaml"
+    _edit(ziegler, "title: 'Fine-Tuning Language Models", "title: 'Fine-tuning Language Models")
+    _edit(ziegler, "  - Tom B. Brown\n", "  - Tom Brown\n")
+    _edit(ziegler, "year: 2019", "year: 2020")
+    _edit(bai, "  - Jared Kaplan\n", "")
+    _edit(xiong, "venue: ICML 2024\n", "")
+    _edit(xiong, "status: published", "status: preprint")
+    shutil.copy(REAL / "rafailov2023-dpo.yaml", papers / "papers")  # no recorded answer
+    dpo = papers / "papers" / "rafailov2023-dpo.yaml"
+    result = run(replay.env, "check-metadata", "--fetch", papers)
+    assert result.exit_code == 1
+    lines = [line for line in result.output.splitlines() if ": " in line and "→" in line]
+    z, b, x, d = (
+        p.relative_to(Path.cwd()) if p.is_relative_to(Path.cwd()) else p
+        for p in (ziegler, bai, xiong, dpo)
+    )
+    assert sorted(lines) == sorted(
+        [
+            f"{z.as_posix()}:{_line(ziegler, 'title:')}: title: Fine-tuning Language Models "
+            "from Human Preferences → Fine-Tuning Language Models from Human Preferences",
+            f"{z.as_posix()}:{_line(ziegler, '- Tom Brown')}: authors[3]: Tom Brown → Tom B. Brown",
+            f"{z.as_posix()}:{_line(ziegler, 'year:')}: year: 2020 → 2019",
+            f"{z.as_posix()}:{_line(ziegler, 'year:')}: year: 2020 → 2019 (arXiv 1909.08593 was "
+            "first posted then)",
+            f"{b.as_posix()}:{_line(bai, 'authors:')}: authors: 50 names → 51 names (first "
+            "difference at authors[50]: Jared Kaplan)",
+            f"{d.as_posix()}:{_line(dpo, 'arxiv:')}: arxiv: 2305.18290 → not found on arXiv",
+        ]
+    )
+    assert "xiong" not in result.output  # a venue the source lacks is not a difference
+
+
+def test_check_metadata_reports_a_venue_we_lack(replay, papers):
+    jiang = papers / "papers" / f"{CHECKED[3]}.yaml"
+    _edit(jiang, "venue: ACL 2023\n", "")
+    _edit(jiang, "status: published", "status: preprint")
+    result = run(replay.env, "check-metadata", "--fetch", papers)
+    assert result.exit_code == 1
+    assert f"{jiang.name}:{_line(jiang, 'status:')}: venue: (none) → ACL 2023" in result.output
+
+
+def test_check_metadata_offline_checks_ids_years_urls_and_duplicate_authors(papers):
+    ziegler = papers / "papers" / f"{CHECKED[0]}.yaml"
+    _edit(ziegler, "url: https://arxiv.org/abs/1909.08593", "url: https://arxiv.org/abs/1909.08594")
+    _edit(ziegler, "  - Alec Radford\n", "  - Alec Radford\n  - Nisan Stiennon\n")
+    bai = papers / "papers" / f"{CHECKED[1]}.yaml"
+    _edit(bai, "year: 2022", "year: 2023")
+    result = run({}, "check-metadata", papers)
+    assert result.exit_code == 1
+    out = result.output
+    assert (
+        f"{ziegler.name}:{_line(ziegler, 'url:')}: url: https://arxiv.org/abs/1909.08594 → "
+        "names arXiv 1909.08594, but arxiv is '1909.08593'"
+    ) in out
+    assert (
+        f"{ziegler.name}:{_line(ziegler, '- Nisan Stiennon') + 4}: authors[5]: Nisan Stiennon → "
+        "also authors[1]: one person listed twice, or two namesakes?"
+    ) in out
+    assert f"{bai.name}:{_line(bai, 'year:')}: year: 2023 → 2022 (arXiv 2212.08073" in out
+    assert "checked offline" in out
+
+
+def test_check_metadata_with_a_source_down_says_so_and_exits_2(papers):
+    env = {
+        "REWARD_ATLAS_ARXIV_API": f"http://127.0.0.1:{_closed_port()}/arxiv",
+        "REWARD_ATLAS_FETCH_RETRIES": "0",
+    }
+    result = run(env, "check-metadata", "--fetch", papers)
+    assert result.exit_code == 2
+    assert "could not fetch (arXiv API: cannot connect (offline?))" in result.output
