@@ -133,6 +133,14 @@ def serve(
     host: Annotated[str | None, typer.Option(help="Interface (default 127.0.0.1).")] = None,
     port: Annotated[int | None, typer.Option(help="Port (default 8000).")] = None,
     workers: Annotated[int, typer.Option(help="uvicorn worker processes.")] = 1,
+    reload: Annotated[
+        bool,
+        typer.Option(
+            "--reload",
+            help="Watch the data folder; rebuild and serve the new data on each change "
+            "(an edit that does not validate keeps the old data and shows its problems).",
+        ),
+    ] = False,
 ) -> None:
     """Build the database if it is stale, then serve the site and API with uvicorn.
 
@@ -140,8 +148,13 @@ def serve(
 
       reward-atlas serve
 
+      reward-atlas serve --reload
+
       reward-atlas serve --port 9000 --workers 2
     """
+    if reload and workers != 1:
+        typer.echo("--reload serves from one process: drop --workers", err=True)
+        raise typer.Exit(2)
     import os
 
     import uvicorn
@@ -168,6 +181,9 @@ def serve(
     os.environ["REWARD_ATLAS_DB"] = str(settings.db)
     if settings.postgres_url:
         os.environ["REWARD_ATLAS_DATABASE_URL"] = settings.postgres_url
+    if reload:
+        os.environ["REWARD_ATLAS_RELOAD"] = "1"
+        typer.echo(f"watching {settings.data_dir} for changes")
     uvicorn.run(
         "app.main:app_from_env",
         factory=True,
