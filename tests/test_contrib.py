@@ -21,6 +21,7 @@ from app.contract.validate import load_taxonomy
 from app.contrib.canonical import canonical_text
 from app.contrib.newpaper import NewPaperError, normalise_arxiv, paper_id
 from tests.conftest import BAD, GOOD, REPO
+from tests.replay import ReplayServer
 
 runner = CliRunner()
 
@@ -497,23 +498,27 @@ def test_contributing_has_the_worked_examples():
 
 @pytest.mark.parametrize("name", sorted(EXAMPLES))
 def test_contributing_worked_example_runs(tmp_path: Path, name: str):
+    """Run as written, with `--fetch` answered by the replay server's recorded answers."""
     data = tmp_path / "data" / "taxonomy"
     shutil.copytree(GOOD, data)
-    env = {
-        **os.environ,
-        "PATH": f"{REPO / '.venv' / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}",
-        "REWARD_ATLAS_DATA_DIR": str(data),
-        "REWARD_ATLAS_DB": str(tmp_path / "atlas.db"),
-    }
-    done = subprocess.run(
-        ["bash", "-euo", "pipefail", "-c", EXAMPLES[name]],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    with ReplayServer() as replay:
+        env = {
+            **os.environ,
+            **replay.env,
+            "PATH": f"{REPO / '.venv' / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}",
+            "REWARD_ATLAS_DATA_DIR": str(data),
+            "REWARD_ATLAS_DB": str(tmp_path / "atlas.db"),
+        }
+        done = subprocess.run(
+            ["bash", "-euo", "pipefail", "-c", EXAMPLES[name]],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
     assert done.returncode == 0, done.stdout + done.stderr
+    assert bool(replay.requests) == ("--fetch" in EXAMPLES[name])
     taxonomy, problems = load_taxonomy(data)
     assert problems == [] and taxonomy is not None
     assert run("fmt", "--check", data).exit_code == 0
