@@ -104,8 +104,10 @@ class Existing:
     value: str
 
 
-def find_existing(papers_dir: Path, *, arxiv: str, title: str, new_id: str) -> list[Existing]:
-    """Papers already in the folder with the same arXiv id, normalised title or id."""
+def find_existing(
+    papers_dir: Path, *, arxiv: str, title: str, new_id: str, doi: str | None = None
+) -> list[Existing]:
+    """Papers already in the folder with the same arXiv id, DOI, normalised title or id."""
     hits = []
     wanted_title = normalise_title(title)
     for path in sorted(papers_dir.glob("*.y*ml")):
@@ -115,6 +117,8 @@ def find_existing(papers_dir: Path, *, arxiv: str, title: str, new_id: str) -> l
             hits.append(Existing(path, parsed.line_of(("id",)), "id", new_id))
         if arxiv and str(data.get("arxiv", "")) == arxiv:
             hits.append(Existing(path, parsed.line_of(("arxiv",)), "arXiv id", arxiv))
+        if doi and str(data.get("doi", "")).lower() == doi.lower():
+            hits.append(Existing(path, parsed.line_of(("doi",)), "DOI", doi))
         if isinstance(data.get("title"), str) and normalise_title(data["title"]) == wanted_title:
             hits.append(
                 Existing(path, parsed.line_of(("title",)), "normalised title", wanted_title)
@@ -223,7 +227,7 @@ def create_paper(
     papers = data_dir / "papers"
     if not papers.is_dir():
         raise NewPaperError(f"{papers} does not exist")
-    hits = find_existing(papers, arxiv=arxiv or "", title=title, new_id=new_id)
+    hits = find_existing(papers, arxiv=arxiv or "", title=title, new_id=new_id, doi=doi)
     if hits:
         raise NewPaperError(
             "refused: "
