@@ -173,9 +173,12 @@ def serve(
             result = run_build(settings.data_dir, settings.db, database_url=settings.postgres_url)
         except ValidationFailed as exc:
             _print_problems(exc.problems, "text")
-            typer.echo("cannot serve: the data does not validate", err=True)
-            raise typer.Exit(1) from None
-        typer.echo(f"database {result.status}: {result.db}")
+            if not (reload and not settings.postgres_url and settings.db.exists()):
+                typer.echo("cannot serve: the data does not validate", err=True)
+                raise typer.Exit(1) from None
+            typer.echo("the data does not validate: serving the last good build", err=True)
+        else:
+            typer.echo(f"database {result.status}: {result.db}")
     # Workers are separate processes: hand them the settings through the environment.
     os.environ["REWARD_ATLAS_DATA_DIR"] = str(settings.data_dir)
     os.environ["REWARD_ATLAS_DB"] = str(settings.db)

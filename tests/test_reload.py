@@ -3,6 +3,7 @@ and YAML files edited under it."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import subprocess
@@ -47,10 +48,10 @@ class Served:
             time.sleep(0.1)
 
 
-@pytest.fixture()
-def served(tmp_path: Path) -> Iterator[Served]:
+def _serve(tmp_path: Path) -> Iterator[Served]:
     data = tmp_path / "data" / "taxonomy"
-    shutil.copytree(GOOD, data)
+    if not data.exists():
+        shutil.copytree(GOOD, data)
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("REWARD_ATLAS_")}
     process = subprocess.Popen(
@@ -75,6 +76,11 @@ def served(tmp_path: Path) -> Iterator[Served]:
     finally:
         process.terminate()
         process.wait(timeout=15)
+
+
+@pytest.fixture()
+def served(tmp_path: Path) -> Iterator[Served]:
+    yield from _serve(tmp_path)
 
 
 def _edit(path: Path, old: str, new: str) -> None:
@@ -138,3 +144,19 @@ def test_a_broken_edit_keeps_the_old_page_and_reports_the_problem(served: Served
     path.write_text(good)  # fixing the file clears the banner
     served.until(lambda: not reported())
     assert served.banner(page) == []
+
+
+def test_a_tree_broken_while_stopped_serves_the_last_build_with_the_banner(tmp_path: Path):
+    """Stop the server with a broken edit in the tree; start it again: it still serves."""
+    with contextlib.contextmanager(_serve)(tmp_path) as first:
+        _edit(
+            first.data / "papers" / f"{DPO}.yaml",
+            "feedback-source: [human-feedback]",
+            "feedback-source: [human-judge]",
+        )
+        first.until(lambda: bool(first.get("/api/v1/meta").json()["build_problems"]))
+    with contextlib.contextmanager(_serve)(tmp_path) as second:
+        (problem,) = second.get("/api/v1/meta").json()["build_problems"]
+        assert "unknown category 'human-judge'" in problem
+        assert second.h1(f"/papers/{DPO}").startswith("Direct Preference Optimization")
+        assert second.banner("/") == [problem]

@@ -11,6 +11,7 @@ from functools import lru_cache
 from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
@@ -57,6 +58,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         _serve(app, open_readonly(settings))
         stop, watcher = asyncio.Event(), None
         if settings.reload:
+            # The tree may have changed (or be broken) since the database was built.
+            await run_in_threadpool(reloading.rebuild, app, settings)
             watcher = asyncio.create_task(reloading.watch(app, settings, stop))
         try:
             yield
