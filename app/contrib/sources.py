@@ -26,7 +26,7 @@ ARXIV_API = "https://export.arxiv.org/api/query"
 CROSSREF_API = "https://api.crossref.org"
 ARXIV_DOI_PREFIX = "10.48550/arxiv."  # DataCite DOIs arXiv mints for every paper
 ARXIV_BATCH = 100  # ids per arXiv API request (its page size)
-USER_AGENT = f"reward-atlas/{__version__} (+https://github.com/reward-atlas; metadata checks)"
+USER_AGENT = f"reward-atlas/{__version__} (paper metadata checks)"
 
 
 class SourceUnavailable(Exception):
