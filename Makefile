@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install build serve test test-fast lint fmt schema browser-deps vendor clean bench
+.PHONY: install build serve dev test test-fast lint fmt schema browser-deps vendor clean bench
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -25,6 +25,11 @@ build: install
 
 serve: install
 	$(BIN)/reward-atlas serve --host $(HOST) --port $(PORT)
+
+# While editing data/taxonomy/: each saved change is rebuilt and served (a broken edit keeps
+# the last good data and shows its problems on every page).
+dev: install
+	$(BIN)/reward-atlas serve --reload --host $(HOST) --port $(PORT)
 
 # Browser tests drive the system's Chromium (Debian package `chromium`); install it if missing.
 browser-deps:

@@ -133,6 +133,14 @@ def serve(
     host: Annotated[str | None, typer.Option(help="Interface (default 127.0.0.1).")] = None,
     port: Annotated[int | None, typer.Option(help="Port (default 8000).")] = None,
     workers: Annotated[int, typer.Option(help="uvicorn worker processes.")] = 1,
+    reload: Annotated[
+        bool,
+        typer.Option(
+            "--reload",
+            help="Watch the data folder; rebuild and serve the new data on each change "
+            "(an edit that does not validate keeps the old data and shows its problems).",
+        ),
+    ] = False,
 ) -> None:
     """Build the database if it is stale, then serve the site and API with uvicorn.
 
@@ -140,8 +148,13 @@ def serve(
 
       reward-atlas serve
 
+      reward-atlas serve --reload
+
       reward-atlas serve --port 9000 --workers 2
     """
+    if reload and workers != 1:
+        typer.echo("--reload serves from one process: drop --workers", err=True)
+        raise typer.Exit(2)
     import os
 
     import uvicorn
@@ -160,14 +173,20 @@ def serve(
             result = run_build(settings.data_dir, settings.db, database_url=settings.postgres_url)
         except ValidationFailed as exc:
             _print_problems(exc.problems, "text")
-            typer.echo("cannot serve: the data does not validate", err=True)
-            raise typer.Exit(1) from None
-        typer.echo(f"database {result.status}: {result.db}")
+            if not (reload and not settings.postgres_url and settings.db.exists()):
+                typer.echo("cannot serve: the data does not validate", err=True)
+                raise typer.Exit(1) from None
+            typer.echo("the data does not validate: serving the last good build", err=True)
+        else:
+            typer.echo(f"database {result.status}: {result.db}")
     # Workers are separate processes: hand them the settings through the environment.
     os.environ["REWARD_ATLAS_DATA_DIR"] = str(settings.data_dir)
     os.environ["REWARD_ATLAS_DB"] = str(settings.db)
     if settings.postgres_url:
         os.environ["REWARD_ATLAS_DATABASE_URL"] = settings.postgres_url
+    if reload:
+        os.environ["REWARD_ATLAS_RELOAD"] = "1"
+        typer.echo(f"watching {settings.data_dir} for changes")
     uvicorn.run(
         "app.main:app_from_env",
         factory=True,
@@ -233,9 +252,17 @@ def stats(data_dir: DataDirArg = None) -> None:
 
 @cli.command("new-paper")
 def new_paper(
-    arxiv: Annotated[str, typer.Option("--arxiv", help="arXiv id, e.g. 2305.18290.")],
-    title: Annotated[str, typer.Option("--title", help="Exact title as on arXiv.")],
-    year: Annotated[int, typer.Option("--year", help="Year of the first version.")],
+    fetch: Annotated[
+        str | None,
+        typer.Option(
+            "--fetch",
+            help="arxiv:ID or doi:DOI: fill title, authors, year, ids and venue from the "
+            "arXiv API and Crossref ($REWARD_ATLAS_ARXIV_API, $REWARD_ATLAS_CROSSREF_API).",
+        ),
+    ] = None,
+    arxiv: Annotated[str | None, typer.Option("--arxiv", help="arXiv id, e.g. 2305.18290.")] = None,
+    title: Annotated[str | None, typer.Option("--title", help="Exact title as on arXiv.")] = None,
+    year: Annotated[int | None, typer.Option("--year", help="Year of the first version.")] = None,
     author: Annotated[
         list[str] | None, typer.Option("--author", help="An author, in order; repeat it.")
     ] = None,
@@ -246,30 +273,90 @@ def new_paper(
 ) -> None:
     """Write papers/<id>.yaml: a skeleton with TODOs that fails validation until filled in.
 
-    No network is used. Refuses when the arXiv id, the normalised title or the id is taken.
+    With --fetch, the metadata comes from the public APIs and provenance.verified names the
+    record read; offline (or on an error) it says so in one line and writes the skeleton from
+    the other options. Refuses when the arXiv id, the normalised title or the id is taken.
 
     Examples:
+
+      reward-atlas new-paper --fetch arxiv:2305.18290 --id rafailov2023-dpo
 
       reward-atlas new-paper --arxiv 2305.18290 --year 2023
         --title "Direct Preference Optimization: Your Language Model is Secretly a Reward Model"
         --author "Rafael Rafailov" --author "Archit Sharma" --id rafailov2023-dpo
     """
-    from app.contrib.newpaper import NewPaperError, create_paper
+    from app.contrib.newpaper import NewPaperError, create_paper, fetched_or_typed
 
+    settings = _settings(data_dir)
     try:
-        created = create_paper(
-            _settings(data_dir).data_dir,
+        meta, note = fetched_or_typed(
+            fetch,
+            _endpoints(settings),
             arxiv=arxiv,
             title=title,
             year=year,
             authors=author or [],
-            paper_id_override=paper_id,
         )
+        if note:
+            typer.echo(note, err=True)
+        created = create_paper(settings.data_dir, paper_id_override=paper_id, **meta)
     except NewPaperError as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(1) from None
     typer.echo(f"wrote {_shown_path(created.path, Path.cwd())} ({created.todos} TODOs to fill in)")
     typer.echo("next: replace each TODO, then run: reward-atlas validate && reward-atlas fmt")
+
+
+def _endpoints(settings: Settings):
+    from app.contrib.sources import Endpoints
+
+    return Endpoints(
+        arxiv=settings.arxiv_api,
+        crossref=settings.crossref_api,
+        timeout=settings.fetch_timeout,
+        retries=settings.fetch_retries,
+    )
+
+
+@cli.command("check-metadata")
+def check_metadata(
+    fetch: Annotated[
+        bool,
+        typer.Option(
+            "--fetch", help="Compare with the arXiv API and Crossref (needs the network)."
+        ),
+    ] = False,
+    data_dir: DataDirArg = None,
+) -> None:
+    """Print where the papers' metadata disagrees, as path:line: field: ours → theirs.
+
+    Offline: arXiv id shapes, YYMM against the year, arxiv against url and doi, duplicate
+    authors. With --fetch: title, authors, year and venue against the arXiv API (100 ids a
+    request) and Crossref. Exits 0 when all agree, 1 on differences, 2 when a source is down.
+
+    Examples:
+
+      reward-atlas check-metadata
+
+      reward-atlas check-metadata --fetch > metadata-report.txt
+    """
+    from app.contrib.metacheck import local_findings, online_findings
+    from app.contrib.sources import SourceUnavailable
+
+    settings = _settings(data_dir)
+    try:
+        findings = local_findings(settings.data_dir)
+        if fetch:
+            findings += online_findings(settings.data_dir, _endpoints(settings))
+    except SourceUnavailable as exc:
+        typer.echo(f"check-metadata: could not fetch ({exc}); nothing compared online", err=True)
+        raise typer.Exit(2) from None
+    for finding in findings:
+        typer.echo(finding.format(Path.cwd()))
+    where = "online and offline" if fetch else "offline (add --fetch to compare with arXiv)"
+    typer.echo(f"{len(findings)} difference(s), checked {where}", err=True)
+    if findings:
+        raise typer.Exit(1)
 
 
 @cli.command()

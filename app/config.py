@@ -31,6 +31,13 @@ class Settings(BaseSettings):
     )
     host: str = "127.0.0.1"
     port: int = 8000
+    # Where `new-paper --fetch` and `check-metadata --fetch` read metadata (tests: a replay server)
+    arxiv_api: str = "https://export.arxiv.org/api/query"
+    crossref_api: str = "https://api.crossref.org"
+    fetch_timeout: float = 10.0
+    fetch_retries: int = 2
+    # `serve --reload`: watch data_dir and rebuild on change (one worker only)
+    reload: bool = False
     templates_dir: Path = ROOT / "templates"
     static_dir: Path = ROOT / "static"
 

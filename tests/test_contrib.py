@@ -21,6 +21,7 @@ from app.contract.validate import load_taxonomy
 from app.contrib.canonical import canonical_text
 from app.contrib.newpaper import NewPaperError, normalise_arxiv, paper_id
 from tests.conftest import BAD, GOOD, REPO
+from tests.replay import ReplayServer
 
 runner = CliRunner()
 
@@ -36,7 +37,7 @@ ZIEGLER = [
     "--author",
     "Nisan Stiennon",
 ]
-ZIEGLER_ID = "ziegler2019-fine-tuning-language-models"
+ZIEGLER_ID = "ziegler2019-fine-tuning"
 
 
 def run(*args: str | Path):
@@ -198,7 +199,7 @@ def test_new_paper_needs_an_author_or_an_id(tree: Path):
             "Daniel M. Ziegler",
             2019,
             "Fine-Tuning Language Models from Human Preferences",
-            "ziegler2019-fine-tuning-language-models",
+            "ziegler2019-fine-tuning",
         ),
         (
             "Kawin Ethayarajh",
@@ -210,10 +211,22 @@ def test_new_paper_needs_an_author_or_an_id(tree: Path):
             "Rafael Rafailov",
             2023,
             "Direct Preference Optimization: Your Language Model is Secretly a Reward Model",
-            "rafailov2023-direct-preference-optimization",
+            "rafailov2023-dpo",
         ),
-        ("Hunter Lightman", 2023, "Let's Verify Step by Step", "lightman2023-lets-verify-step"),
-        ("Rémi Munos", 2023, "A Theory of Everything", "munos2023-theory-of-everything"),
+        ("Hunter Lightman", 2023, "Let's Verify Step by Step", "lightman2023-lets"),
+        ("Rémi Munos", 2023, "A Theory of Everything", "munos2023-theory"),
+        (
+            "Dongfu Jiang",
+            2023,
+            "LLM-Blender: Ensembling Large Language Models",
+            "jiang2023-llm-blender",
+        ),
+        (
+            "V. Viswanathan",
+            2025,
+            "Checklists Are Better Than Reward Models For Aligning Language Models",
+            "viswanathan2025-checklists",
+        ),
     ],
 )
 def test_paper_id_is_family_name_year_and_short_name(author, year, title, expected):
@@ -485,23 +498,27 @@ def test_contributing_has_the_worked_examples():
 
 @pytest.mark.parametrize("name", sorted(EXAMPLES))
 def test_contributing_worked_example_runs(tmp_path: Path, name: str):
+    """Run as written, with `--fetch` answered by the replay server's recorded answers."""
     data = tmp_path / "data" / "taxonomy"
     shutil.copytree(GOOD, data)
-    env = {
-        **os.environ,
-        "PATH": f"{REPO / '.venv' / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}",
-        "REWARD_ATLAS_DATA_DIR": str(data),
-        "REWARD_ATLAS_DB": str(tmp_path / "atlas.db"),
-    }
-    done = subprocess.run(
-        ["bash", "-euo", "pipefail", "-c", EXAMPLES[name]],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    with ReplayServer() as replay:
+        env = {
+            **os.environ,
+            **replay.env,
+            "PATH": f"{REPO / '.venv' / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}",
+            "REWARD_ATLAS_DATA_DIR": str(data),
+            "REWARD_ATLAS_DB": str(tmp_path / "atlas.db"),
+        }
+        done = subprocess.run(
+            ["bash", "-euo", "pipefail", "-c", EXAMPLES[name]],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
     assert done.returncode == 0, done.stdout + done.stderr
+    assert bool(replay.requests) == ("--fetch" in EXAMPLES[name])
     taxonomy, problems = load_taxonomy(data)
     assert problems == [] and taxonomy is not None
     assert run("fmt", "--check", data).exit_code == 0

@@ -39,7 +39,7 @@ def uses(workflow: dict) -> list[str]:
     ]
 
 
-@pytest.mark.parametrize("name", ["data-pr", "ci", "link-check"])
+@pytest.mark.parametrize("name", ["data-pr", "ci", "link-check", "metadata-check"])
 def test_workflow_is_valid_yaml_with_jobs_and_pinned_actions(name: str):
     workflow = load(WORKFLOWS / f"{name}.yml")
     assert isinstance(workflow["name"], str) and "on" in workflow
@@ -95,11 +95,30 @@ def test_link_check_is_weekly_non_blocking_and_opens_an_issue():
     assert "scripts/check_links.py" in commands and "gh issue create" in commands
 
 
-def test_only_the_link_check_workflow_reaches_the_internet():
+def test_metadata_check_is_weekly_non_blocking_and_opens_an_issue():
+    workflow = load(WORKFLOWS / "metadata-check.yml")
+    assert set(workflow["on"]) == {"schedule", "workflow_dispatch"}
+    (cron,) = [entry["cron"] for entry in workflow["on"]["schedule"]]
+    _minute, _hour, day, month, weekday = cron.split()
+    assert day == month == "*" and weekday.isdigit()  # once a week
+    assert workflow["permissions"] == {"contents": "read", "issues": "write"}
+    (job,) = workflow["jobs"].values()
+    assert job["continue-on-error"] is True
+    commands = runs(workflow)
+    check = next(i for i, c in enumerate(commands) if "check-metadata --fetch" in c)
+    report = next(i for i, c in enumerate(commands) if "gh issue create" in c)
+    assert check < report and "gh issue comment" in commands[report]
+    assert 'if [ "$status" -ge 2 ]; then exit "$status"; fi' in commands[check]
+
+
+def test_only_the_weekly_workflows_reach_the_internet():
     for path in WORKFLOWS.glob("*.yml"):
         if path.name != "link-check.yml":
             assert "check_links" not in path.read_text(), path.name
-    assert "check_links" not in (REPO / "Makefile").read_text()
+        if path.name != "metadata-check.yml":
+            assert "--fetch" not in path.read_text(), path.name
+    makefile = (REPO / "Makefile").read_text()
+    assert "check_links" not in makefile and "--fetch" not in makefile
 
 
 def test_makefile_test_target_checks_formatting_after_validating():

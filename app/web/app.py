@@ -3,6 +3,7 @@ the templates and the routers together."""
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -10,6 +11,7 @@ from functools import lru_cache
 from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
@@ -23,6 +25,7 @@ from app import __version__
 from app.config import Settings
 from app.errors import AtlasError
 from app.store.opening import open_readonly
+from app.web import reloading
 from app.web.api import analysis as api_analysis
 from app.web.api import exports as api_exports
 from app.web.api import papers as api_papers
@@ -43,6 +46,7 @@ def _serve(app: FastAPI, engine: Engine) -> None:
     # start-up: building it holds the GIL, which would slow the first requests of every worker.
     app.state.graph = None
     app.state.graph_lock = threading.Lock()
+    app.state.build_problems = []  # set by serve --reload when an edit does not validate
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -52,9 +56,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         _serve(app, open_readonly(settings))
+        stop, watcher = asyncio.Event(), None
+        if settings.reload:
+            # The tree may have changed (or be broken) since the database was built.
+            await run_in_threadpool(reloading.rebuild, app, settings)
+            watcher = asyncio.create_task(reloading.watch(app, settings, stop))
         try:
             yield
         finally:
+            stop.set()
+            if watcher is not None:
+                await watcher
             app.state.engine.dispose()
 
     app = FastAPI(
@@ -92,7 +104,9 @@ def _templates(app: FastAPI, settings: Settings) -> Jinja2Templates:
     exception): ~140 us a call, and /papers makes 615 of them (a link per paper and per
     classification chip), ~80% of its render time. Routes never change while the app runs, so
     each (base URL, name, parameters) is resolved once."""
-    templates = Jinja2Templates(directory=str(settings.templates_dir))
+    templates = Jinja2Templates(
+        directory=str(settings.templates_dir), context_processors=[_build_state]
+    )
 
     @lru_cache(maxsize=8192)
     def resolve(base_url: str, name: str, params: tuple[tuple[str, Any], ...]) -> URL:
@@ -107,6 +121,11 @@ def _templates(app: FastAPI, settings: Settings) -> Jinja2Templates:
     templates.env.filters["first_sentence"] = pages_present.first_sentence
     templates.env.filters["plain_title"] = pages_present.plain_title
     return templates
+
+
+def _build_state(request: Request) -> dict[str, Any]:
+    """What every page shows in its banner: the problems of a failed ``serve --reload`` build."""
+    return {"build_problems": getattr(request.app.state, "build_problems", [])}
 
 
 # Machine-readable paths outside /api/: their errors stay JSON.

@@ -34,6 +34,11 @@ def get_graph(request: Request, conn: Annotated[Connection, Depends(get_conn)]) 
     return state.graph
 
 
+def build_problems(request: Request) -> list[str]:
+    """The problems of the last failed ``serve --reload`` build (empty when all is well)."""
+    return list(getattr(request.app.state, "build_problems", []))
+
+
 def get_templates(request: Request) -> Jinja2Templates:
     return request.app.state.templates
 
@@ -42,3 +47,4 @@ ConnDep = Annotated[Connection, Depends(get_conn)]
 # A string: networkx is imported with the first graph (query.graph.build_graph), not at start-up.
 GraphDep = Annotated["nx.MultiDiGraph", Depends(get_graph)]
 TemplatesDep = Annotated[Jinja2Templates, Depends(get_templates)]
+BuildProblemsDep = Annotated[list[str], Depends(build_problems)]

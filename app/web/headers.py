@@ -1,12 +1,15 @@
 """Response headers of the JSON API that are not any one route's business: validators and
 cache lifetimes, CORS and HEAD.
 
-The database is read-only and rebuilt only between runs, so every ``/api/`` response and every
-page is a pure function of (data version, app version): that pair is the strong ETag, and a
-matching ``If-None-Match`` gets a ``304`` without running the handler at all.
+The database is read-only and rebuilt only between runs (or by ``serve --reload``, which drops
+the kept ETag), so every ``/api/`` response and every page is a pure function of (data version,
+app version): that pair is the strong ETag, and a matching ``If-None-Match`` gets a ``304``
+without running the handler at all.
 """
 
 from __future__ import annotations
+
+import hashlib
 
 from sqlalchemy import text
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -110,6 +113,9 @@ def etag_of(scope: Scope) -> str | None:
     if etag is None:
         with state.engine.connect() as conn:
             version = conn.execute(text(DATA_VERSION_SQL)).scalar_one()
+        problems = getattr(state, "build_problems", None)
+        if problems:  # the same data, shown with a banner: another representation
+            version += "-" + hashlib.sha256("\n".join(problems).encode()).hexdigest()[:8]
         etag = state.api_etag = etag_for(version)
     return etag
 

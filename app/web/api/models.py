@@ -65,6 +65,12 @@ class Meta(Out):
         ]
     )
     survey: dict[str, Any] | None = Field(description="The survey the taxonomy comes from.")
+    build_problems: list[str] = Field(
+        default_factory=list,
+        description="Under `serve --reload`: the problems of the last edit, which did not "
+        "validate; the data served is the last good build. Empty when all is well.",
+        examples=[["data/taxonomy/papers/x.yaml:3: title: must be text"]],
+    )
 
 
 class CategoryBase(Out):

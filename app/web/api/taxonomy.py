@@ -9,16 +9,17 @@ from fastapi import Path
 from app.query import reads as queries
 from app.web.api import models as m
 from app.web.api.params import new_router
-from app.web.deps import ConnDep
+from app.web.deps import BuildProblemsDep, ConnDep
 
 router = new_router()
 
 
 @router.get("/meta", summary="Data version, build time and counts", tags=["taxonomy"])
-def meta(conn: ConnDep) -> m.Meta:
+def meta(conn: ConnDep, build_problems: BuildProblemsDep) -> m.Meta:
     """The data version (a hash of the YAML content), when the database was built, how many
-    dimensions, categories, papers and relations it holds, and the survey it is built on."""
-    return queries.get_meta(conn=conn)
+    dimensions, categories, papers and relations it holds, the survey it is built on, and
+    (under `serve --reload`) the problems of an edit that did not validate."""
+    return {**queries.get_meta(conn=conn), "build_problems": build_problems}
 
 
 @router.get("/dimensions", summary="All dimensions with their category trees", tags=["taxonomy"])

@@ -20,7 +20,7 @@ from app.query.graph import graph_elements
 from app.query.listing.grammar import parse_paper_query
 from app.query.listing.page import list_papers
 from app.web.caching import CachedPageRoute
-from app.web.deps import ConnDep, GraphDep, TemplatesDep
+from app.web.deps import ConnDep, GraphDep, TemplatesDep, build_problems
 from app.web.errors import from_domain
 from app.web.pages import lineage, present
 from app.web.urls import api, query_string, url
@@ -58,7 +58,10 @@ def home(request: Request, conn: ConnDep, templates: TemplatesDep):
         templates,
         "index.html",
         {
-            "meta": (api("/meta"), queries.get_meta(conn=conn)),
+            "meta": (
+                api("/meta"),
+                {**queries.get_meta(conn=conn), "build_problems": build_problems(request)},
+            ),
             "dimensions": (api("/dimensions"), queries.list_dimensions(conn=conn)),
             "trend": (api("/timeline", [("dimension", TIMELINE_DEFAULT)]), trend),
             "recent": (api("/papers", recent_items), recent),
