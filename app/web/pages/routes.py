@@ -23,6 +23,7 @@ from app.web.caching import CachedPageRoute
 from app.web.deps import ConnDep, GraphDep, TemplatesDep
 from app.web.pages import present
 from app.web.urls import api, query_string, url
+from app.web.work import HeavyDep
 
 router = APIRouter(include_in_schema=False, route_class=CachedPageRoute)
 
@@ -106,7 +107,7 @@ def category(request: Request, category_id: str, conn: ConnDep, templates: Templ
     )
 
 
-@router.get("/papers", response_class=HTMLResponse, name="papers_page")
+@router.get("/papers", response_class=HTMLResponse, name="papers_page", dependencies=[HeavyDep])
 def papers(request: Request, conn: ConnDep, templates: TemplatesDep):
     listing_url, listing, extra = _listing(conn, request.query_params.multi_items())
     return _render(request, templates, "papers.html", {"listing": (listing_url, listing)}, **extra)
@@ -249,7 +250,7 @@ def compare(request: Request, conn: ConnDep, templates: TemplatesDep):
     )
 
 
-@router.get("/search", response_class=HTMLResponse, name="search_page")
+@router.get("/search", response_class=HTMLResponse, name="search_page", dependencies=[HeavyDep])
 def search(request: Request, conn: ConnDep, templates: TemplatesDep, q: str = ""):
     q = q.strip()
     twins: dict[str, tuple[str, Any]] = {}
