@@ -34,6 +34,9 @@ from app.store.version import DATA_VERSION_SQL
 log = logging.getLogger("reward_atlas.store")
 
 Identity = tuple[int, int, int, int] | None
+# The most connections a read-only engine's pool opens (pool_size 8 + max_overflow 32 in
+# app.store.sqlite and app.store.postgres).
+MAX_CONNECTIONS = 40
 
 
 class DataReplaced(DatabaseUnusable):

@@ -18,9 +18,9 @@ from sqlalchemy import Connection
 
 from app.query.cache import LRU
 from app.store.live import generation_extra
-from app.web.deps import generation_of
+from app.web.deps import generation_of, run_with_connection
 from app.web.headers import etag_of, matches
-from app.web.work import run_heavy
+from app.web.work import heavy_limiter
 
 # --- Whole HTML pages ---------------------------------------------------------------------
 
@@ -55,6 +55,9 @@ async def cached_page(request: Request, handler: Handler) -> Response:
         if response.status_code != 200 or not isinstance(response, HTMLResponse):
             return response  # redirects (and anything unusual) are not kept
         body = bytes(response.body)
+        rendered_from = etag_of(request.scope)  # another pin if the data changed meanwhile
+        if rendered_from != etag:
+            return HTMLResponse(body, headers={"etag": rendered_from} if rendered_from else {})
         cache.put(key, body)
     return HTMLResponse(body, headers={"etag": etag})
 
@@ -90,7 +93,7 @@ async def cached_json(
     generation when this exact GET was answered before.
 
     A miss runs in a worker thread under the app's limiter of heavy work
-    (:func:`app.web.work.run_heavy`): a slow search never holds the event loop, and a flood of
+    (:func:`app.web.work.heavy_limiter`): a slow search never holds the event loop, and a flood of
     them cannot take every thread from the requests that only read a row."""
     generation = generation_of(request.scope)
     cache = generation_extra(
@@ -100,12 +103,12 @@ async def cached_json(
     hit = cache.get(key)
     if hit is None:
 
-        def run() -> tuple[bytes, tuple[tuple[str, str], ...]]:
-            with generation.engine.connect() as conn:
-                content, headers = produce(conn)
+        def run(conn: Connection) -> tuple[bytes, tuple[tuple[str, str], ...]]:
+            content, headers = produce(conn)
             return orjson.dumps(content), tuple(headers.items())
 
-        hit = await run_heavy(request, run)
-        cache.put(key, hit)
+        hit = await run_with_connection(request.scope, run, heavy_limiter(request))
+        if generation_of(request.scope) is generation:  # not re-pinned to newer data
+            cache.put(key, hit)
     body, headers = hit
     return Response(body, media_type="application/json", headers=dict(headers))

@@ -84,8 +84,9 @@ class ApiHttpMiddleware:
                 extra = []
                 if cacheable and status < 400:
                     extra.append((b"cache-control", CACHE_OK))
-                    if etag and status == 200:
-                        extra.append((b"etag", etag.encode()))
+                    answered_from = etag_of(scope)  # the pin may have moved to newer data
+                    if answered_from and status == 200:
+                        extra.append((b"etag", answered_from.encode()))
                 elif status >= 400:
                     extra.append((b"cache-control", CACHE_ERROR))
                 names = {name for name, _ in extra}

@@ -10,9 +10,9 @@ from fastapi.dependencies.models import Dependant
 
 from app.contract.vocab import KINDS, STATUSES
 from app.query.listing.grammar import MAX_SIZE, SORTS, PaperQuery, parse_paper_query
-from app.query.listing.snapshot import engine_dimension_ids
+from app.query.listing.snapshot import cached_dimension_ids, known_dimension_ids
 from app.web.api import models as m
-from app.web.deps import generation_of
+from app.web.deps import generation_of, run_with_connection
 from app.web.errors import ApiError
 from app.web.urls import API
 
@@ -162,10 +162,10 @@ async def paper_query(
 ) -> PaperQuery:
     """Declared for the documentation; the raw pairs are parsed so that dimension parameters
     (``expression=implicit``) and unknown names are handled by one grammar."""
-    return parse_paper_query(
-        list(request.query_params.multi_items()),
-        dimensions=set(engine_dimension_ids(engine=generation_of(request.scope).engine)),
-    )
+    dimensions = known_dimension_ids(generation_of(request.scope).engine)
+    if dimensions is None:  # the first list request of this data reads them (in a thread)
+        dimensions = await run_with_connection(request.scope, cached_dimension_ids)
+    return parse_paper_query(list(request.query_params.multi_items()), dimensions=set(dimensions))
 
 
 PaperQueryDep = Annotated[PaperQuery, Depends(paper_query)]
