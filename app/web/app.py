@@ -17,6 +17,7 @@ from jinja2 import pass_context
 from sqlalchemy.exc import DatabaseError
 from starlette.datastructures import URL
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 from starlette.types import ASGIApp
 
 from app import __version__
@@ -152,12 +153,17 @@ def _install_error_handlers(app: FastAPI) -> None:
         message = exc.detail if isinstance(exc.detail, str) else "error"
         if exc.status_code == 404 and message == "Not Found":
             message = f"nothing at {request.url.path}"
+        headers = {k.lower(): v for k, v in (getattr(exc, "headers", None) or {}).items()}
+        if exc.status_code == 405:
+            # Starlette names the methods of the first route on the path only; GET and POST
+            # of /api/v1/losses/{id} are two routes.
+            headers["allow"] = ", ".join(_allowed_methods(request))
         if _wants_html(request):
-            return pages.error_page(request, exc.status_code, message)
+            response = pages.error_page(request, exc.status_code, message)
+            response.headers.update(headers)
+            return response
         return JSONResponse(
-            error_body(exc.status_code, message),
-            status_code=exc.status_code,
-            headers=getattr(exc, "headers", None),
+            error_body(exc.status_code, message), status_code=exc.status_code, headers=headers
         )
 
     @app.exception_handler(DatabaseUnusable)
@@ -180,6 +186,24 @@ def _install_error_handlers(app: FastAPI) -> None:
         if _wants_html(request):
             return pages.error_page(request, 500, "Something went wrong on our side.")
         return JSONResponse(error_body(500, "internal error"), status_code=500)
+
+
+_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
+
+
+def _allowed_methods(request: Request) -> list[str]:
+    """Every method some route answers on this path (the API answers HEAD wherever GET)."""
+    allowed = [
+        method
+        for method in _METHODS
+        if any(
+            route.matches({**request.scope, "method": method})[0] == Match.FULL
+            for route in request.app.router.routes
+        )
+    ]
+    if "GET" in allowed and "HEAD" not in allowed and is_api(request.url.path):
+        allowed.insert(1, "HEAD")
+    return allowed
 
 
 def _error(request: Request, status: int, message: str, headers: dict[str, str]) -> Response:

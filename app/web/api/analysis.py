@@ -23,12 +23,21 @@ Surveys = Annotated[
 
 # --- Graph ---------------------------------------------------------------------------------
 
+_KIND = "|".join(graph.EDGE_KINDS)
+_ID = "[a-z0-9]+(?:-[a-z0-9]+)*"
+# What the schema promises is what the handlers accept (the handlers keep their own messages).
+ID_SCHEMA = {"pattern": f"^{_ID}$", "maxLength": 120}
+ID_LIST_SCHEMA = {"items": {"type": "string", "pattern": f"^{_ID}(?:,{_ID})*$"}}
+
 EdgesParam = Annotated[
     list[str] | None,
     Query(
         description="Edge kinds to keep, comma-separated or repeated: "
         f"{', '.join(graph.EDGE_KINDS)}. Default: all.",
         examples=["extends,variant-of"],
+        json_schema_extra={
+            "items": {"type": "string", "pattern": f"^(?:{_KIND})(?:,(?:{_KIND}))*$"}
+        },
     ),
 ]
 
@@ -45,7 +54,12 @@ def graph_view(
         ),
     ] = None,
     depth: Annotated[
-        int | None, Query(description="Hops from `root` (default 2, at most 10).", examples=[2])
+        int | None,
+        Query(
+            description="Hops from `root` (default 2, at most 10).",
+            examples=[2],
+            json_schema_extra={"minimum": 0, "maximum": graph.MAX_DEPTH},
+        ),
     ] = None,
     edges: EdgesParam = None,
 ) -> m.GraphElements:
@@ -57,8 +71,12 @@ def graph_view(
 @router.get("/graph/path", summary="Shortest path between two nodes", tags=["graph"])
 def graph_path(
     g: GraphDep,
-    source: Annotated[str, Query(alias="from", examples=["meng2024-simpo"])],
-    target: Annotated[str, Query(alias="to", examples=["schulman2017-ppo"])],
+    source: Annotated[
+        str, Query(alias="from", examples=["meng2024-simpo"], json_schema_extra=ID_SCHEMA)
+    ],
+    target: Annotated[
+        str, Query(alias="to", examples=["schulman2017-ppo"], json_schema_extra=ID_SCHEMA)
+    ],
     edges: EdgesParam = None,
 ) -> m.GraphPath:
     """A shortest chain of edges (either direction) from `from` to `to`, over the kept edge
@@ -72,8 +90,14 @@ def graph_path(
 @router.get("/matrix", summary="Co-occurrence of two dimensions", tags=["analysis"])
 def matrix(
     conn: ConnDep,
-    rows: Annotated[str, Query(description="Dimension id.", examples=["expression"])],
-    cols: Annotated[str, Query(description="Dimension id.", examples=["optimization"])],
+    rows: Annotated[
+        str,
+        Query(description="Dimension id.", examples=["expression"], json_schema_extra=ID_SCHEMA),
+    ],
+    cols: Annotated[
+        str,
+        Query(description="Dimension id.", examples=["optimization"], json_schema_extra=ID_SCHEMA),
+    ],
     surveys: Surveys = False,
 ) -> m.Matrix:
     """Papers per pair of categories (with roll-up), and which papers: the empty cells are the
@@ -104,6 +128,7 @@ def compare(
         Query(
             description="Paper ids, comma-separated or repeated (1 to 20).",
             examples=["rafailov2023-dpo,azar2023-ipo"],
+            json_schema_extra={**ID_LIST_SCHEMA, "minItems": 1, "maxItems": 20},
         ),
     ],
 ) -> m.Comparison:

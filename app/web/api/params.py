@@ -83,6 +83,8 @@ def new_router() -> APIRouter:
 
 # --- Parameters shared by the paper list and its exports -------------------------------------
 
+YEAR = "^(?:[0-9]{4})?$"  # empty is "no bound" (the page form sends empty fields)
+
 
 async def paper_query(
     request: Request,
@@ -94,11 +96,25 @@ async def paper_query(
             examples=["implicit"],
         ),
     ] = None,
-    year: Annotated[list[str] | None, Query(description="Exact year; repeat for OR.")] = None,
-    year__gte: Annotated[
-        str | None, Query(description="Published in or after this year.", examples=["2023"])
+    year: Annotated[
+        list[str] | None,
+        Query(
+            description="Exact year; repeat for OR.",
+            json_schema_extra={"items": {"type": "string", "pattern": YEAR}},
+        ),
     ] = None,
-    year__lte: Annotated[str | None, Query(description="Published in or before this year.")] = None,
+    year__gte: Annotated[
+        str | None,
+        Query(
+            description="Published in or after this year.",
+            examples=["2023"],
+            json_schema_extra={"pattern": YEAR},
+        ),
+    ] = None,
+    year__lte: Annotated[
+        str | None,
+        Query(description="Published in or before this year.", json_schema_extra={"pattern": YEAR}),
+    ] = None,
     venue: Annotated[
         list[str] | None, Query(description="Exact venue, e.g. `ICML 2024`; repeat for OR.")
     ] = None,
@@ -157,6 +173,9 @@ async def paper_query(
             description="Facet to count: a dimension id, `year`, `venue`, `status` "
             "or `kind`; repeat for more.",
             examples=["granularity"],
+            json_schema_extra={
+                "items": {"type": "string", "pattern": "^[a-z0-9]+(?:-[a-z0-9]+)*$"}
+            },
         ),
     ] = None,
 ) -> PaperQuery:
