@@ -270,3 +270,12 @@ def test_nesting_rule_holds_on_the_fast_parse_path() -> None:
     assert (1, "yaml", f"nesting deeper than {MAX_DEPTH} levels") in parsed.problems
     shallow = b"notes: " + b"[" * 10 + b"1" + b"]" * 10 + b"\n"
     assert parse_yaml(shallow).problems == []
+
+
+def test_paper_list_response_names_every_sort_the_list_accepts() -> None:
+    from typing import get_args
+
+    from app.query.listing.grammar import SORTS
+    from app.web.api.models import PaperList
+
+    assert get_args(PaperList.model_fields["sort"].annotation) == SORTS
