@@ -40,11 +40,6 @@ def pinned_generation(scope: dict[str, Any]) -> Generation | None:
     return scope.get(_PINNED)
 
 
-async def get_generation(request: Request) -> Generation:
-    """(async: a stat of the file, no thread hop; a new file is opened once per rebuild)"""
-    return generation_of(request.scope)
-
-
 def connection_slots(generation: Generation) -> anyio.Semaphore:
     """One slot per connection the generation's pool can open.
 
@@ -121,7 +116,6 @@ def get_templates(request: Request) -> Jinja2Templates:
     return request.app.state.templates
 
 
-GenerationDep = Annotated[Generation, Depends(get_generation)]
 ConnDep = Annotated[Connection, Depends(get_conn)]
 # A string: networkx is imported with the first graph (query.graph.build_graph), not at start-up.
 GraphDep = Annotated["nx.MultiDiGraph", Depends(get_graph)]
