@@ -23,7 +23,7 @@ Surveys = Annotated[
 
 # --- Graph ---------------------------------------------------------------------------------
 
-_KIND = "|".join(graph.EDGE_KINDS)
+_KIND = "|".join(graph.EDGE_KINDS)  # edges: an empty value is the default (every kind)
 _ID = "[a-z0-9]+(?:-[a-z0-9]+)*"
 # What the schema promises is what the handlers accept (the handlers keep their own messages).
 ID_SCHEMA = {"pattern": f"^{_ID}$", "maxLength": 120}
@@ -36,7 +36,7 @@ EdgesParam = Annotated[
         f"{', '.join(graph.EDGE_KINDS)}. Default: all.",
         examples=["extends,variant-of"],
         json_schema_extra={
-            "items": {"type": "string", "pattern": f"^(?:{_KIND})(?:,(?:{_KIND}))*$"}
+            "items": {"type": "string", "pattern": f"^(?:(?:{_KIND})(?:,(?:{_KIND}))*)?$"}
         },
     ),
 ]
