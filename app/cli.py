@@ -126,6 +126,20 @@ def _progress_printer():
     return show
 
 
+# uvicorn's own limits for `serve` (docs/deploying.md): past `limit_concurrency` open
+# connections and tasks a worker answers 503 at once instead of queueing without bound; an idle
+# keep-alive connection is closed after `timeout_keep_alive` seconds; a request line and headers
+# larger than `h11_max_incomplete_event_size` bytes are refused. uvicorn has no timeout for a
+# slowly sent request: put a proxy with one (nginx `client_header_timeout`) in front for that.
+SERVER_LIMITS = {
+    "limit_concurrency": 512,
+    "timeout_keep_alive": 5,
+    "h11_max_incomplete_event_size": 16 * 1024,
+    "backlog": 1024,
+    "timeout_graceful_shutdown": 10,
+}
+
+
 @cli.command()
 def serve(
     data_dir: DataDirArg = None,
@@ -194,6 +208,7 @@ def serve(
         port=settings.port,
         workers=workers,
         log_level="info",
+        **SERVER_LIMITS,
     )
 
 

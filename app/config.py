@@ -29,6 +29,9 @@ class Settings(BaseSettings):
         default=None,
         validation_alias=AliasChoices("database_url", "REWARD_ATLAS_DATABASE_URL", "DATABASE_URL"),
     )
+    # The site's public address (https://atlas.example.org), for the absolute links some
+    # answers carry; without it they are paths. Never taken from a request's Host header.
+    public_url: str | None = None
     host: str = "127.0.0.1"
     port: int = 8000
     # Where `new-paper --fetch` and `check-metadata --fetch` read metadata (tests: a replay server)

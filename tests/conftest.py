@@ -83,13 +83,13 @@ def _free_port() -> int:
 class LiveServer:
     """uvicorn serving ``create_app(settings)`` in a thread, for real HTTP and browser tests."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, app: object | None = None) -> None:
         from app.main import create_app
 
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         config = uvicorn.Config(
-            create_app(settings),
+            app or create_app(settings),
             host="127.0.0.1",
             port=self.port,
             log_level="warning",

@@ -44,7 +44,7 @@ def test_app_cannot_write_to_its_database(settings):
 
     async def try_write():
         async with app.router.lifespan_context(app):
-            with app.state.engine.connect() as conn:
+            with app.state.live.current().engine.connect() as conn:
                 conn.execute(text("INSERT INTO meta (key, value) VALUES ('x', 'y')"))
 
     # SQLite: "attempt to write a readonly database"; PostgreSQL: "cannot execute INSERT in a

@@ -133,6 +133,17 @@ def _validate_model(
 def _read(
     path: Path, kind: str, problems: list[Problem], contents: dict[Path, bytes]
 ) -> SourceFile | None:
+    if path.is_symlink():
+        problems.append(
+            Problem(
+                path,
+                1,
+                "(file)",
+                "is a symbolic link; data files must be regular files inside the tree "
+                "(copy the file here instead)",
+            )
+        )
+        return None
     raw = contents[path] = path.read_bytes()
     parsed = parse_yaml(raw)
     first_line = raw.split(b"\n", 1)[0].decode("utf-8", "replace").strip()
@@ -201,6 +212,11 @@ def _load_folder(
     contents: dict[Path, bytes],
 ) -> list[Any]:
     """(entity, source) for every file of ``folder`` that reads and validates as ``model``."""
+    if folder.is_symlink():
+        problems.append(
+            Problem(folder, 1, "(dir)", "is a symbolic link; the data folders must be real folders")
+        )
+        return []
     found = []
     for path in yaml_files(folder):
         src = _read(path, kind, problems, contents)

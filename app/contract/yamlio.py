@@ -187,11 +187,26 @@ def parse_yaml(raw: bytes) -> ParsedYaml:
                 data = loader.get_single_data()
             finally:
                 loader.dispose()
-            if data is not None:
+            if data is not None and not _deeper_than(data, MAX_DEPTH):
                 return ParsedYaml(data=data, text=text)
         except (_Fallback, yaml.YAMLError, UnicodeDecodeError, RecursionError):
             pass
     return _careful_bytes(raw)
+
+
+def _deeper_than(data: Any, limit: int) -> bool:
+    """Whether any value sits more than ``limit`` levels below the root (the careful parser
+    refuses such files; the fast path must not accept them)."""
+    stack = [(data, 0)]
+    while stack:
+        value, depth = stack.pop()
+        if depth > limit:
+            return True
+        if isinstance(value, dict):
+            stack.extend((child, depth + 1) for pair in value.items() for child in pair)
+        elif isinstance(value, list):
+            stack.extend((child, depth + 1) for child in value)
+    return False
 
 
 def _careful_bytes(raw: bytes) -> ParsedYaml:

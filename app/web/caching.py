@@ -12,13 +12,15 @@ from typing import Any
 
 import orjson
 from fastapi import Request, Response
-from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse
 from fastapi.routing import APIRoute
 from sqlalchemy import Connection
 
 from app.query.cache import LRU
+from app.store.live import generation_extra
+from app.web.deps import generation_of, run_with_connection
 from app.web.headers import etag_of, matches
+from app.web.work import heavy_limiter
 
 # --- Whole HTML pages ---------------------------------------------------------------------
 
@@ -46,13 +48,16 @@ async def cached_page(request: Request, handler: Handler) -> Response:
     if matches(request.headers.get("if-none-match", ""), etag):
         return Response(status_code=304, headers={"etag": etag})
     cache = _page_cache(request)
-    key = (etag, str(request.base_url), request.url.path, request.url.query)
+    key = (etag, request.url.path, request.url.query)
     body = cache.get(key)
     if body is None:
         response = await handler(request)
         if response.status_code != 200 or not isinstance(response, HTMLResponse):
             return response  # redirects (and anything unusual) are not kept
         body = bytes(response.body)
+        rendered_from = etag_of(request.scope)  # another pin if the data changed meanwhile
+        if rendered_from != etag:
+            return HTMLResponse(body, headers={"etag": rendered_from} if rendered_from else {})
         cache.put(key, body)
     return HTMLResponse(body, headers={"etag": etag})
 
@@ -81,35 +86,29 @@ class CachedPageRoute(APIRoute):
 # (tests/test_api_* check it), so they go straight to orjson: no validation pass.
 
 
-def _response_cache(request: Request) -> LRU:
-    state = request.app.state
-    cache = getattr(state, "response_cache", None)
-    if cache is None:
-        cache = state.response_cache = LRU(entries=512, max_bytes=64 * 2**20)
-    return cache
-
-
 async def cached_json(
     request: Request, produce: Callable[[Connection], tuple[Any, dict[str, str]]]
 ) -> Response:
-    """The JSON of ``produce(conn)`` (content, headers), from the cache when this exact GET was
-    answered before.
+    """The JSON of ``produce(conn)`` (content, headers), from the cache of this request's data
+    generation when this exact GET was answered before.
 
-    A miss on SQLite runs right here on the event loop, because its statements take well under
-    a millisecond and a hand-off to a worker thread and back costs more than that; a network
-    database (PostgreSQL) runs in the thread pool."""
-    cache = _response_cache(request)
-    key = (str(request.base_url), request.url.path, request.url.query)
+    A miss runs in a worker thread under the app's limiter of heavy work
+    (:func:`app.web.work.heavy_limiter`): a slow search never holds the event loop, and a flood of
+    them cannot take every thread from the requests that only read a row."""
+    generation = generation_of(request.scope)
+    cache = generation_extra(
+        generation, "response_cache", lambda: LRU(entries=512, max_bytes=64 * 2**20)
+    )
+    key = (request.url.path, request.url.query)
     hit = cache.get(key)
     if hit is None:
 
-        def run() -> tuple[bytes, tuple[tuple[str, str], ...]]:
-            with request.app.state.engine.connect() as conn:
-                content, headers = produce(conn)
+        def run(conn: Connection) -> tuple[bytes, tuple[tuple[str, str], ...]]:
+            content, headers = produce(conn)
             return orjson.dumps(content), tuple(headers.items())
 
-        inline = request.app.state.engine.dialect.name == "sqlite"
-        hit = run() if inline else await run_in_threadpool(run)
-        cache.put(key, hit)
+        hit = await run_with_connection(request.scope, run, heavy_limiter(request))
+        if generation_of(request.scope) is generation:  # not re-pinned to newer data
+            cache.put(key, hit)
     body, headers = hit
     return Response(body, media_type="application/json", headers=dict(headers))

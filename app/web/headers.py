@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import hashlib
 
-from sqlalchemy import text
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app import __version__
-from app.store.version import DATA_VERSION_SQL
+from app.store.opening import DatabaseUnusable
+from app.web.deps import generation_of
 from app.web.urls import is_api
 
 CACHE_OK = b"public, max-age=300"
@@ -45,7 +45,8 @@ def matches(if_none_match: str, etag: str) -> bool:
 
 
 class ApiHttpMiddleware:
-    """ETag/304, Cache-Control, CORS ``*`` and HEAD for everything under ``/api/``."""
+    """ETag/304, Cache-Control, CORS preflight and HEAD for everything under ``/api/`` (the
+    CORS headers of every answer are set by :class:`app.web.security.ResponseHeaders`)."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -62,7 +63,6 @@ class ApiHttpMiddleware:
                 send,
                 204,
                 [
-                    *CORS,
                     *PREFLIGHT,
                     *(
                         [(b"access-control-allow-headers", allow.encode("latin-1"))]
@@ -75,9 +75,7 @@ class ApiHttpMiddleware:
         cacheable = method in ("GET", "HEAD")
         etag = etag_of(scope) if cacheable else None
         if etag and matches(headers.get("if-none-match", ""), etag):
-            await _send_empty(
-                send, 304, [(b"etag", etag.encode()), (b"cache-control", CACHE_OK), *CORS]
-            )
+            await _send_empty(send, 304, [(b"etag", etag.encode()), (b"cache-control", CACHE_OK)])
             return
         head = method == "HEAD"
         if head:
@@ -86,11 +84,12 @@ class ApiHttpMiddleware:
         async def send_wrapper(message: Message) -> None:
             if message["type"] == "http.response.start":
                 status = message["status"]
-                extra = list(CORS)
+                extra = []
                 if cacheable and status < 400:
                     extra.append((b"cache-control", CACHE_OK))
-                    if etag and status == 200:
-                        extra.append((b"etag", etag.encode()))
+                    answered_from = etag_of(scope)  # the pin may have moved to newer data
+                    if answered_from and status == 200:
+                        extra.append((b"etag", answered_from.encode()))
                 elif status >= 400:
                     extra.append((b"cache-control", CACHE_ERROR))
                 names = {name for name, _ in extra}
@@ -104,20 +103,20 @@ class ApiHttpMiddleware:
 
 
 def etag_of(scope: Scope) -> str | None:
-    """The ETag of the data being served, read once from the database and kept on app.state."""
+    """The ETag of the data this request reads (its pinned generation); None when the app
+    serves no database or the database cannot be served (the route then answers the error)."""
     app = scope.get("app")
-    state = getattr(app, "state", None)
-    if state is None or not hasattr(state, "engine"):
+    if not hasattr(getattr(app, "state", None), "live"):
         return None
-    etag = getattr(state, "api_etag", None)
-    if etag is None:
-        with state.engine.connect() as conn:
-            version = conn.execute(text(DATA_VERSION_SQL)).scalar_one()
-        problems = getattr(state, "build_problems", None)
-        if problems:  # the same data, shown with a banner: another representation
-            version += "-" + hashlib.sha256("\n".join(problems).encode()).hexdigest()[:8]
-        etag = state.api_etag = etag_for(version)
-    return etag
+    try:
+        generation = generation_of(scope)
+    except DatabaseUnusable:
+        return None
+    version = generation.version
+    problems = getattr(app.state, "build_problems", None)
+    if problems:  # the same data, shown with the banner of a failed reload: another representation
+        version += "-" + hashlib.sha256("\n".join(problems).encode()).hexdigest()[:8]
+    return etag_for(version)
 
 
 async def _send_empty(send: Send, status: int, headers: list[tuple[bytes, bytes]]) -> None:

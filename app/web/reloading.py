@@ -16,17 +16,15 @@ from fastapi import FastAPI
 from fastapi.concurrency import run_in_threadpool
 
 from app.config import Settings
-from app.store.opening import open_readonly
 
 log = logging.getLogger("uvicorn.error")
 
 
 def forget_answers(app: FastAPI) -> None:
-    """Drop every kept page, JSON answer and ETag: the next request reads the data again."""
-    state = app.state
-    state.page_cache = None
-    state.response_cache = None
-    state.api_etag = None
+    """Drop every page and JSON answer kept for the data being served (they carry, or lack,
+    the problems banner); the ETag follows the problems (app.web.headers.etag_of)."""
+    app.state.page_cache = None
+    app.state.live.forget_derived(("response_cache",))
 
 
 def rebuild(app: FastAPI, settings: Settings) -> None:
@@ -44,12 +42,9 @@ def rebuild(app: FastAPI, settings: Settings) -> None:
         for line in app.state.build_problems:
             log.warning("  %s", line)
         return
-    old = app.state.engine
-    app.state.engine = open_readonly(settings)
-    app.state.graph = None
     app.state.build_problems = []
-    forget_answers(app)
-    old.dispose()  # connections still in use close when their request returns them
+    # SQLite: requests follow the renamed file on their own; PostgreSQL has no file to follow.
+    app.state.live.reopen()
     log.info("reload: %s %s", result.status, result.data_version)
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from starlette.requests import Request
+
 from app.query.listing.tokens import list_url
 
 API = "/api/v1"
@@ -28,3 +30,10 @@ def api(path: str, pairs: Iterable[tuple[str, str]] = ()) -> str:
 def query_string(pairs: Iterable[tuple[str, str]]) -> str:
     """``?a=1&b=2`` (or nothing), to append to a URL a template builds."""
     return url("", pairs)
+
+
+def public_url(request: Request, path: str) -> str:
+    """``path`` under the configured public base URL (``Settings.public_url``), or ``path`` as
+    it is: a link is never built from the Host header, which the client chooses."""
+    base = request.app.state.settings.public_url
+    return f"{base.rstrip('/')}{path}" if base else path

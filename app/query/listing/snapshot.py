@@ -59,10 +59,7 @@ def cached_dimension_ids(conn: Connection) -> list[str]:
     return list(snapshot(conn).dimension_names)
 
 
-def engine_dimension_ids(engine: Engine) -> list[str]:
-    """The same for an engine: connects only the first time (async code calls this)."""
+def known_dimension_ids(engine: Engine) -> list[str] | None:
+    """Dimension ids of an engine's snapshot when it was read already (no I/O), else None."""
     found = _SNAPSHOTS.get(engine)
-    if found is None:
-        with engine.connect() as conn:
-            found = snapshot(conn)
-    return list(found.dimension_names)
+    return None if found is None else list(found.dimension_names)

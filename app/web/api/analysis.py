@@ -27,9 +27,23 @@ _KINDS_TEXT = (
     f"Edge kinds to keep, comma-separated or repeated: {', '.join(graph.EDGE_KINDS)}; "
     f"or `lineage` ({', '.join(graph.LINEAGE_KINDS)}) or `all`."
 )
+# edges: an empty value is the default; `lineage` and `all` name groups of kinds.
+_KIND = "|".join([*graph.EDGE_KINDS, "lineage", "all"])
+_KINDS_SCHEMA = {"items": {"type": "string", "pattern": f"^(?:(?:{_KIND})(?:,(?:{_KIND}))*)?$"}}
+_ID = "[a-z0-9]+(?:-[a-z0-9]+)*"
+# What the schema promises is what the handlers accept (the handlers keep their own messages).
+ID_SCHEMA = {"pattern": f"^{_ID}$", "maxLength": 120}
+ID_LIST_SCHEMA = {"items": {"type": "string", "pattern": f"^{_ID}(?:,{_ID})*$"}}
+# A graph node: a bare id or ``kind:id`` (app.query.graph.resolve_node).
+NODE_SCHEMA = {"pattern": f"^(?:(?:dimension|category|paper):)?{_ID}$", "maxLength": 130}
+
 EdgesParam = Annotated[
     list[str] | None,
-    Query(description=f"{_KINDS_TEXT} Default: all.", examples=["extends,variant-of"]),
+    Query(
+        description=f"{_KINDS_TEXT} Default: all.",
+        examples=["extends,variant-of"],
+        json_schema_extra=_KINDS_SCHEMA,
+    ),
 ]
 PathEdgesParam = Annotated[
     list[str] | None,
@@ -37,6 +51,7 @@ PathEdgesParam = Annotated[
         description=f"{_KINDS_TEXT} Default: lineage, so the chain goes from paper to paper "
         "(`all` lets it pass through categories).",
         examples=["all"],
+        json_schema_extra=_KINDS_SCHEMA,
     ),
 ]
 
@@ -53,7 +68,12 @@ def graph_view(
         ),
     ] = None,
     depth: Annotated[
-        int | None, Query(description="Hops from `root` (default 2, at most 10).", examples=[2])
+        int | None,
+        Query(
+            description="Hops from `root` (default 2, at most 10).",
+            examples=[2],
+            json_schema_extra={"minimum": 0, "maximum": graph.MAX_DEPTH},
+        ),
     ] = None,
     edges: EdgesParam = None,
     category: Annotated[
@@ -75,8 +95,12 @@ def graph_view(
 @router.get("/graph/path", summary="Shortest path between two nodes", tags=["graph"])
 def graph_path(
     g: GraphDep,
-    source: Annotated[str, Query(alias="from", examples=["meng2024-simpo"])],
-    target: Annotated[str, Query(alias="to", examples=["schulman2017-ppo"])],
+    source: Annotated[
+        str, Query(alias="from", examples=["meng2024-simpo"], json_schema_extra=NODE_SCHEMA)
+    ],
+    target: Annotated[
+        str, Query(alias="to", examples=["schulman2017-ppo"], json_schema_extra=NODE_SCHEMA)
+    ],
     edges: PathEdgesParam = None,
 ) -> m.GraphPath:
     """A shortest chain of edges from `from` to `to` over the kept edge kinds (lineage unless
@@ -92,8 +116,14 @@ def graph_path(
 @router.get("/matrix", summary="Co-occurrence of two dimensions", tags=["analysis"])
 def matrix(
     conn: ConnDep,
-    rows: Annotated[str, Query(description="Dimension id.", examples=["expression"])],
-    cols: Annotated[str, Query(description="Dimension id.", examples=["optimization"])],
+    rows: Annotated[
+        str,
+        Query(description="Dimension id.", examples=["expression"], json_schema_extra=ID_SCHEMA),
+    ],
+    cols: Annotated[
+        str,
+        Query(description="Dimension id.", examples=["optimization"], json_schema_extra=ID_SCHEMA),
+    ],
     surveys: Surveys = False,
 ) -> m.Matrix:
     """Papers per pair of categories (with roll-up), and which papers: the empty cells are the
@@ -124,6 +154,7 @@ def compare(
         Query(
             description="Paper ids, comma-separated or repeated (1 to 20).",
             examples=["rafailov2023-dpo,azar2023-ipo"],
+            json_schema_extra={**ID_LIST_SCHEMA, "minItems": 1, "maxItems": 20},
         ),
     ],
 ) -> m.Comparison:

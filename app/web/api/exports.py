@@ -15,6 +15,7 @@ from app.query.listing.page import matching_papers
 from app.web.api.params import FILTERS_DOC, PaperQueryDep, download, new_router
 from app.web.deps import ConnDep, GraphDep
 from app.web.errors import ApiError
+from app.web.work import HeavyDep
 
 router = new_router()
 
@@ -31,6 +32,7 @@ _EXPORTS: dict[str, tuple[str, str]] = {
     summary="The whole graph as GraphML",
     tags=["exports"],
     response_class=Response,
+    dependencies=[HeavyDep],
     responses={200: {"content": {"application/graphml+xml": {"schema": {"type": "string"}}}}},
 )
 def export_graphml(g: GraphDep) -> Response:
@@ -42,6 +44,7 @@ def export_graphml(g: GraphDep) -> Response:
     "/export/{fmt}",
     name="export",
     summary="Export a filtered paper list",
+    dependencies=[HeavyDep],
     tags=["exports"],
     response_class=Response,
     description="Every paper matching the query (no paging; `_size`, `_next` and "

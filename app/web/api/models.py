@@ -206,7 +206,7 @@ class PaperList(Out):
     rows: list[PaperRow]
     count: int = Field(description="All matching papers (not just this page).", examples=[4])
     q: str | None = Field(examples=[None])
-    sort: Literal["year", "-year", "title", "relevance"] = Field(examples=["-year"])
+    sort: Literal["year", "-year", "-added", "title", "relevance"] = Field(examples=["-year"])
     size: int = Field(examples=[50])
     next: str | None = Field(
         description="Opaque token of the next page; null on the last.", examples=[None]

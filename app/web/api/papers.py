@@ -18,7 +18,7 @@ from app.web.api.params import FILTERS_DOC, PaperQueryDep, download, new_router
 from app.web.caching import cached_json
 from app.web.deps import ConnDep, GraphDep
 from app.web.errors import ApiError
-from app.web.urls import API
+from app.web.urls import API, public_url
 
 router = new_router()
 
@@ -41,14 +41,10 @@ until it is null. **Facets** (`_facet=`) return every value with `count` and a `
 async def papers(request: Request, query: PaperQueryDep) -> Response:
     def produce(conn: Connection) -> tuple[Any, dict[str, str]]:
         result = list_papers(conn=conn, query=query, base_path=f"{API}/papers")
-        link = result["next_url"] and f'<{_absolute(request, result["next_url"])}>; rel="next"'
+        link = result["next_url"] and f'<{public_url(request, result["next_url"])}>; rel="next"'
         return result, {"Link": link} if link else {}
 
     return await cached_json(request, produce)
-
-
-def _absolute(request: Request, url: str) -> str:
-    return str(request.base_url).rstrip("/") + url
 
 
 @router.get(

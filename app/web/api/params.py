@@ -3,15 +3,16 @@ and the paper-list parameters (declared for OpenAPI, parsed by the list's own gr
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, get_args, get_origin
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.dependencies.models import Dependant
 
 from app.contract.vocab import KINDS, STATUSES
 from app.query.listing.grammar import MAX_SIZE, SORTS, PaperQuery, parse_paper_query
-from app.query.listing.snapshot import engine_dimension_ids
+from app.query.listing.snapshot import cached_dimension_ids, known_dimension_ids
 from app.web.api import models as m
+from app.web.deps import generation_of, run_with_connection
 from app.web.errors import ApiError
 from app.web.urls import API
 
@@ -19,18 +20,28 @@ from app.web.urls import API
 # per loss parameter for a curve), and name what they refuse in their own 400 or 422.
 _OPEN_QUERY = {"papers", "export", "loss_curve"}
 _KNOWN: dict[str, frozenset[str]] = {}  # route path -> query parameter names it declares
+_SINGLE: dict[str, frozenset[str]] = {}  # route path -> those that take a single value
 
 
 async def reject_unknown_params(request: Request) -> None:
-    """400 naming every query parameter the matched route does not declare (async: no I/O, so
-    no trip through the thread pool)."""
+    """400 naming every query parameter the matched route does not declare, or that it takes
+    once and was given more often (async: no I/O, so no trip through the thread pool)."""
     route = request.scope.get("route")
     if route is None or route.name in _OPEN_QUERY:
         return
     known = _KNOWN.get(route.path)
     if known is None:
         known = _KNOWN[route.path] = frozenset(_query_names(route.dependant))
-    unknown = [k for k in dict.fromkeys(request.query_params.keys()) if k not in known]
+        _SINGLE[route.path] = frozenset(_query_names(route.dependant, single_only=True))
+    keys = [k for k, _ in request.query_params.multi_items()]
+    repeated = [k for k in _SINGLE[route.path] if keys.count(k) > 1] if len(keys) > 1 else []
+    if repeated:
+        raise ApiError(
+            400,
+            f"query parameter given more than once: {', '.join(sorted(repeated))}",
+            [{"parameter": k, "message": f"give '{k}' once"} for k in sorted(repeated)],
+        )
+    unknown = [k for k in dict.fromkeys(keys) if k not in known]
     if unknown:
         raise ApiError(
             400,
@@ -46,11 +57,22 @@ async def reject_unknown_params(request: Request) -> None:
         )
 
 
-def _query_names(dependant: Dependant) -> set[str]:
-    names = {p.alias for p in dependant.query_params}
+def _query_names(dependant: Dependant, *, single_only: bool = False) -> set[str]:
+    """The query parameters of a route (with ``single_only``, those that take one value)."""
+    names = {
+        p.alias
+        for p in dependant.query_params
+        if not (single_only and _is_sequence(p.field_info.annotation))
+    }
     for sub in dependant.dependencies:
-        names |= _query_names(sub)
+        names |= _query_names(sub, single_only=single_only)
     return names
+
+
+def _is_sequence(annotation: object) -> bool:
+    if get_origin(annotation) in (list, set, tuple, frozenset):
+        return True
+    return any(_is_sequence(arg) for arg in get_args(annotation) if arg is not type(None))
 
 
 def new_router() -> APIRouter:
@@ -60,6 +82,8 @@ def new_router() -> APIRouter:
 
 
 # --- Parameters shared by the paper list and its exports -------------------------------------
+
+YEAR = "^(?:[0-9]{4})?$"  # empty is "no bound" (the page form sends empty fields)
 
 
 async def paper_query(
@@ -72,11 +96,25 @@ async def paper_query(
             examples=["implicit"],
         ),
     ] = None,
-    year: Annotated[list[str] | None, Query(description="Exact year; repeat for OR.")] = None,
-    year__gte: Annotated[
-        str | None, Query(description="Published in or after this year.", examples=["2023"])
+    year: Annotated[
+        list[str] | None,
+        Query(
+            description="Exact year; repeat for OR.",
+            json_schema_extra={"items": {"type": "string", "pattern": YEAR}},
+        ),
     ] = None,
-    year__lte: Annotated[str | None, Query(description="Published in or before this year.")] = None,
+    year__gte: Annotated[
+        str | None,
+        Query(
+            description="Published in or after this year.",
+            examples=["2023"],
+            json_schema_extra={"pattern": YEAR},
+        ),
+    ] = None,
+    year__lte: Annotated[
+        str | None,
+        Query(description="Published in or before this year.", json_schema_extra={"pattern": YEAR}),
+    ] = None,
     venue: Annotated[
         list[str] | None, Query(description="Exact venue, e.g. `ICML 2024`; repeat for OR.")
     ] = None,
@@ -135,15 +173,18 @@ async def paper_query(
             description="Facet to count: a dimension id, `year`, `venue`, `status` "
             "or `kind`; repeat for more.",
             examples=["granularity"],
+            json_schema_extra={
+                "items": {"type": "string", "pattern": "^[a-z0-9]+(?:-[a-z0-9]+)*$"}
+            },
         ),
     ] = None,
 ) -> PaperQuery:
     """Declared for the documentation; the raw pairs are parsed so that dimension parameters
     (``expression=implicit``) and unknown names are handled by one grammar."""
-    return parse_paper_query(
-        list(request.query_params.multi_items()),
-        dimensions=set(engine_dimension_ids(engine=request.app.state.engine)),
-    )
+    dimensions = known_dimension_ids(generation_of(request.scope).engine)
+    if dimensions is None:  # the first list request of this data reads them (in a thread)
+        dimensions = await run_with_connection(request.scope, cached_dimension_ids)
+    return parse_paper_query(list(request.query_params.multi_items()), dimensions=set(dimensions))
 
 
 PaperQueryDep = Annotated[PaperQuery, Depends(paper_query)]

@@ -22,6 +22,7 @@ from app.web.deps import TemplatesDep
 from app.web.errors import ApiError
 from app.web.lab import forms, views
 from app.web.urls import API
+from app.web.work import HeavyDep, run_heavy
 
 api_router = APIRouter(
     prefix=f"{API}/losses", tags=["losses"], dependencies=[Depends(reject_unknown_params)]
@@ -215,6 +216,7 @@ def describe_loss(loss_id: str) -> dict[str, Any]:
     "the loss defines them, and loss-specific details.",
     response_model=LossResultOut,
     responses={**ERRORS, **BODY_ERRORS},
+    dependencies=[HeavyDep],
 )
 def compute_loss(loss_id: str, body: Annotated[LossRequest, Body()]) -> dict[str, Any]:
     return views.result_json(compute(loss_id, body.inputs, body.params))
@@ -229,6 +231,7 @@ def compute_loss(loss_id: str, body: Annotated[LossRequest, Body()]) -> dict[str
     "parameters other than lo, hi and points are the loss's own params.",
     response_model=CurveOut,
     responses=ERRORS,
+    dependencies=[HeavyDep],
 )
 def loss_curve(
     request: Request,
@@ -292,7 +295,7 @@ async def loss_page_post(request: Request, templates: TemplatesDep, loss_id: str
     inputs, params, errors = forms.parse_form(spec, raw)
     result = None
     try:
-        computed = compute(loss_id, inputs, params)
+        computed = await run_heavy(request, lambda: compute(loss_id, inputs, params))
         result = None if errors else computed
     except InvalidInput as exc:
         unparsed = {error["field"] for error in errors}

@@ -24,6 +24,7 @@ from app.web.deps import ConnDep, GraphDep, TemplatesDep, build_problems
 from app.web.errors import from_domain
 from app.web.pages import lineage, present
 from app.web.urls import api, query_string, url
+from app.web.work import HeavyDep
 
 router = APIRouter(include_in_schema=False, route_class=CachedPageRoute)
 
@@ -110,7 +111,7 @@ def category(request: Request, category_id: str, conn: ConnDep, templates: Templ
     )
 
 
-@router.get("/papers", response_class=HTMLResponse, name="papers_page")
+@router.get("/papers", response_class=HTMLResponse, name="papers_page", dependencies=[HeavyDep])
 def papers(request: Request, conn: ConnDep, templates: TemplatesDep):
     items = request.query_params.multi_items()
     listing_url, listing, extra = _listing(conn, items)
@@ -317,7 +318,7 @@ def compare(request: Request, conn: ConnDep, templates: TemplatesDep):
     )
 
 
-@router.get("/search", response_class=HTMLResponse, name="search_page")
+@router.get("/search", response_class=HTMLResponse, name="search_page", dependencies=[HeavyDep])
 def search(request: Request, conn: ConnDep, templates: TemplatesDep):
     """One ranked list of papers and categories for ``q``, paged and faceted like /papers (the
     papers are the paper list's relevance order; categories join the first page by tier)."""
