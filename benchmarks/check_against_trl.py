@@ -253,11 +253,21 @@ def main() -> None:
     for loss_id, mean_diff, example_diff, where in rows:
         per = "—" if np.isnan(example_diff) else f"{example_diff:.3e}"
         print(f"{loss_id:16} {mean_diff:14.3e} {per:>15}  {where}")
+    print(f"\n{'loss / option':22} {'max |Δ|':>10} {'max rel':>10}  TRL code")
+    for label, diff, rel, where in more_checks():
+        print(f"{label:22} {diff:10.3e} {rel:10.3e}  {where}")
     print(
         "\nNot compared: grpo-advantages and rloo-advantages (TRL computes them inline while "
         "generating,\nnot in a callable function) and ppo-clip (TRL 1.16 ships no PPOTrainer); "
         "dpo with label_smoothing > 0\n(TRL 1.16's sigmoid loss has no label smoothing)."
     )
+
+
+def more_checks() -> list[tuple[str, float, float, str]]:
+    """The losses and options compared on per-token inputs (absolute and relative differences)."""
+    from benchmarks.trl_dpo_checks import check_token_losses
+
+    return check_token_losses(RNG)
 
 
 def extra_checks() -> list[tuple[str, float, float, str]]:

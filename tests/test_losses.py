@@ -31,7 +31,14 @@ REF_FOUR = (
     "reference_chosen_logps",
     "reference_rejected_logps",
 )
-REF_LOSSES = [k for k, s in LOSSES.items() if tuple(i.name for i in s.inputs) == REF_FOUR]
+# Losses of one pair at a time on the four summed inputs (AOT sorts across the batch, dpo-norm
+# and the mixture need more inputs).
+REF_LOSSES = [
+    k
+    for k, s in LOSSES.items()
+    if tuple(i.name for i in s.inputs[:4]) == REF_FOUR
+    and k not in ("aot", "aot-pair", "dpo-norm", "mixture")
+]
 
 
 def softplus(x: float) -> float:  # log(1 + e^x), written out for hand values
@@ -326,6 +333,11 @@ def _margin_inputs(loss_id: str, margin: float) -> dict:
             "policy_rejected_logps": [min(0.0, margin)],
             **extra,
         }
+    if loss_id == "dpo-norm":
+        return ratios([margin / 2], [-margin / 2]) | {
+            "chosen_lengths": [1],
+            "rejected_lengths": [1],
+        }
     return ratios([margin / 2], [-margin / 2])
 
 
@@ -365,6 +377,16 @@ def _batch_of(loss_id: str, size: int) -> tuple[dict, dict, int]:
         group = inputs["rewards"][:g]
         reps = max(1, size // g) if size > 1 else 1
         return {"rewards": _tile(group, reps)}, params, reps * g
+    ragged = [k for k in inputs if spec.input(k).kind == "ragged"]
+    if ragged and spec.inputs[0].kind != "ragged":  # pairwise losses given token by token
+        n = len(inputs[ragged[0]])
+        tokens = max(sum(len(row) for row in inputs[k]) for k in ragged)
+        reps = 1 if size == 1 else size // tokens
+        out = {
+            k: (v[:1] if size == 1 else _tile(v, reps)) if isinstance(v, list) else v
+            for k, v in inputs.items()
+        }
+        return out, params, 1 if size == 1 else reps * n
     if spec.inputs[0].kind == "ragged":
         names = [i.name for i in spec.inputs if i.name in inputs]
         reps = 1 if size == 1 else size // len(inputs[names[0]][0])
@@ -486,7 +508,9 @@ def test_permuting_examples_permutes_results(loss_id):
         for k, v in preset.inputs.items()
     }
     result = compute(loss_id, permuted, preset.params)
-    np.testing.assert_allclose(result.per_example, base.per_example[order], rtol=1e-13)
+    # AOT matches sorted ranks, so its per-rank values do not move with the pairs.
+    expected = base.per_example if loss_id in ("aot", "aot-pair") else base.per_example[order]
+    np.testing.assert_allclose(result.per_example, expected, rtol=1e-13)
     assert result.loss == pytest.approx(base.loss, rel=1e-12, abs=1e-15)
 
 
@@ -719,6 +743,12 @@ def test_registry_entry_is_complete(loss_id):
     for param in spec.params:
         if param.kind == "choice":
             assert param.default in param.choices
+        elif param.kind == "choices":
+            assert set(param.default) <= set(param.choices)
+        elif param.kind == "floats":
+            assert all(param.in_range(value) for value in param.default)
+        elif param.kind == "bool":
+            assert isinstance(param.default, bool)
         elif param.default is not None:
             assert param.in_range(param.default), param.name
     assert len({item.name for item in spec.inputs}) == len(spec.inputs)
@@ -764,7 +794,8 @@ def test_registry_paper_ids_exist_with_the_same_arxiv_id():
 MODULES = [
     "app.losses._numeric", "app.losses.pairwise", "app.losses.reference_free",
     "app.losses.reward_model", "app.losses.unpaired", "app.losses.policy_gradient",
-    "app.losses.curves", "app.losses.compute", "app.web.lab.svg", "app.web.lab.mathml",
+    "app.losses.curves", "app.losses.compute", "app.losses.pairwise_variants",
+    "app.web.lab.svg", "app.web.lab.mathml",
 ]  # fmt: skip
 
 

@@ -9,7 +9,7 @@ from html.parser import HTMLParser
 import pytest
 
 from app.losses.compute import MAX_ELEMENTS
-from app.losses.registry import LOSSES, get_spec
+from app.losses.registry import LOSSES, get_spec, has_curve
 from app.losses.registry_pairwise import PAIRS
 
 HTML = {"accept": "text/html"}
@@ -234,9 +234,7 @@ def test_loss_page_agrees_with_its_json_twin(client, loss_id):
     for paper_id in spec.paper_ids:
         assert any(a["href"] == f"/papers/{paper_id}" for a in page.attrs("a", "paper-link"))
     assert page.attrs("form", "loss-form")[0]["method"] == "post"
-    assert bool(page.attrs("svg", "loss-chart")) == (
-        api["chosen_rewards"] is not None and loss_id != "kto"
-    )
+    assert bool(page.attrs("svg", "loss-chart")) == has_curve(loss_id)
     _no_inline_code(page)
 
 

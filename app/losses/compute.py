@@ -19,6 +19,7 @@ from app.losses.curves import CURVES, default_range, margin_curve
 from app.losses.registry import get_spec
 from app.losses.result import LossResult
 from app.losses.spec import InputSpec, LossSpec, ParamSpec
+from app.losses.tokens import token_name
 
 MAX_ELEMENTS = 10_000
 MAX_CURVE_POINTS = 1001
@@ -40,11 +41,13 @@ def compute(
     spec = get_spec(loss_id)
     arrays, errors = convert_inputs(spec, inputs)
     values, param_errors = convert_params(spec, params or {})
-    errors += param_errors
+    errors += param_errors + _form_errors(spec, inputs, values)
     if not errors and spec.check is not None:
         errors += spec.check(arrays, values)
     if errors:
         raise _invalid(loss_id, errors)
+    if spec.prepare is not None:
+        arrays = spec.prepare(arrays, values)
     # An overflow anywhere, even in an intermediate such as a standard deviation, is the caller's
     # 422 rather than a wrong finite number; the functions opt out locally where inf is the right
     # limit (a ratio exp(Δ) that overflows), and _check_finite then reports a non-finite result.
@@ -162,6 +165,34 @@ def convert_inputs(spec: LossSpec, inputs: Mapping[str, Any]) -> tuple[dict[str,
             arrays[item.name] = value
     errors += _length_errors(spec, arrays)
     return arrays, errors
+
+
+def _form_errors(spec: LossSpec, inputs: Any, values: Mapping[str, Any]) -> list[Error]:
+    """An input with a per-token twin must be given in exactly one of its two forms."""
+    if not isinstance(inputs, Mapping):
+        return []
+    names = {item.name for item in spec.inputs}
+    given = {name for name, value in inputs.items() if value is not None}
+    errors = []
+    for item in spec.inputs:
+        twin = token_name(item.name)
+        if item.kind != "vector" or twin not in names:
+            continue
+        if item.name in given and twin in given:
+            errors.append(
+                _err(["inputs", twin], f"is given together with inputs.{item.name}; give one")
+            )
+        elif item.name not in given and twin not in given:
+            if values.get("reference_free") and item.name.startswith("reference"):
+                continue
+            errors.append(
+                _err(
+                    ["inputs", item.name],
+                    f"is missing; give it (one number per sequence) or inputs.{twin} "
+                    "(one list of per-token log-probs per sequence)",
+                )
+            )
+    return errors
 
 
 def _convert(item: InputSpec, raw: Any) -> tuple[Any, str | None]:
@@ -308,13 +339,19 @@ def _length_errors(spec: LossSpec, arrays: Mapping[str, Any]) -> list[Error]:
                 )
     if errors:
         return errors
-    ragged = [
-        (item.name, arrays[item.name])
-        for item in spec.inputs
-        if item.kind == "ragged" and item.name in arrays
-    ]
+    token_groups: dict[str, list[tuple[str, Any]]] = {}
+    for item in spec.inputs:
+        if item.kind == "ragged" and item.name in arrays:
+            token_groups.setdefault(item.tokens, []).append((item.name, arrays[item.name]))
+    for ragged in token_groups.values():
+        errors += _token_errors(ragged)
+    return errors
+
+
+def _token_errors(ragged: list[tuple[str, Any]]) -> list[Error]:
+    errors: list[Error] = []
+    first_name, first_rows = ragged[0]
     for name, rows in ragged[1:]:
-        first_name, first_rows = ragged[0]
         for index, (row, other) in enumerate(zip(rows, first_rows, strict=True)):
             if len(row) != len(other):
                 errors.append(
@@ -361,6 +398,12 @@ def convert_params(spec: LossSpec, params: Mapping[str, Any]) -> tuple[dict[str,
 def _param(item: ParamSpec, raw: Any) -> tuple[Any, str | None]:
     if raw is None:
         return (None, None) if item.nullable else (None, f"must be {item.range_text()}, got null")
+    if item.kind == "bool":
+        if isinstance(raw, (bool, np.bool_)):
+            return bool(raw), None
+        return None, f"must be true or false, got {raw!r:.40}"
+    if item.kind in ("choices", "floats"):
+        return _list_param(item, raw)
     if item.kind == "choice":
         if raw in item.choices:
             return raw, None
@@ -379,6 +422,27 @@ def _param(item: ParamSpec, raw: Any) -> tuple[Any, str | None]:
     if not item.in_range(raw):
         return None, f"must be in {item.range_text()}, got {raw:g}"
     return raw, None
+
+
+def _list_param(item: ParamSpec, raw: Any) -> tuple[Any, str | None]:
+    if not isinstance(raw, (list, tuple)) or not raw:
+        return None, f"must be a non-empty list ({item.range_text()})"
+    if len(raw) > 32:
+        return None, f"has {len(raw)} entries; at most 32 are accepted"
+    values = []
+    for index, value in enumerate(raw):
+        if item.kind == "choices":
+            if value not in item.choices:
+                return None, f"entry {index} is {value!r:.40}; each entry must be one of " + (
+                    ", ".join(item.choices)
+                )
+            values.append(value)
+            continue
+        number = _as_float(value) if _is_number(value) else None
+        if number is None or not item.in_range(number):
+            return None, f"entry {index} must be a number in {item.range_text()}, got {value!r:.40}"
+        values.append(number)
+    return tuple(values), None
 
 
 # ---------------------------------------------------------------------------------------- result

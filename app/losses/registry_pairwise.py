@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from app.losses import pairwise, reference_free, reward_model
-from app.losses.spec import InputSpec, LossSpec, PaperRef, ParamSpec, Preset, beta
+from app.losses.registry_variants import DPO_OPTIONS, LOG_SUM_SQ, check_dpo, prepare_dpo
+from app.losses.spec import CheckFn, InputSpec, LossSpec, PaperRef, ParamSpec, Preset, beta
+from app.losses.tokens import Reduce, pairwise_check, pairwise_prepare, with_token_inputs
 
 _LOGP = "summed log-probability of the {} completion under the {} (sum over its tokens; ≤ 0)"
 
@@ -67,7 +71,13 @@ def _dpo_family(
     notes: tuple[str, ...] = (),
     presets: tuple[Preset, ...] | None = None,
     inputs: tuple[InputSpec, ...] = REF_INPUTS,
+    how: Reduce = "sum",
+    extra_inputs: tuple[InputSpec, ...] = (),
+    check: CheckFn | None = None,
+    prepare: Any = None,
+    per_example: str = "the loss of each example",
 ) -> LossSpec:
+    names = [item.name for item in inputs]
     return LossSpec(
         id=loss_id,
         name=name,
@@ -75,13 +85,27 @@ def _dpo_family(
         summary=summary,
         formula=formula,
         fn=fn,
-        inputs=inputs,
+        inputs=with_token_inputs(inputs) + extra_inputs,
         params=params,
         presets=presets or _std_presets(),
         papers=papers,
         trl=trl,
-        notes=notes,
+        notes=notes + (TOKEN_NOTE if how == "sum" else TOKEN_NOTE_MEAN,),
+        check=check or pairwise_check(names),
+        prepare=prepare or pairwise_prepare(names, how=how),
+        per_example=per_example,
     )
+
+
+TOKEN_NOTE = (
+    "Per-token log-probs (the *_token_logps inputs, one list per sequence) may replace the summed "
+    "ones; they are summed over each completion, as TRL's DPOTrainer sums over its completion "
+    "mask."
+)
+TOKEN_NOTE_MEAN = (
+    "Per-token log-probs (the *_token_logps inputs) may replace the length-averaged ones; each "
+    "completion's tokens are averaged, which is TRL's division by the completion length."
+)
 
 
 RHO = r"\rho = \log\pi_\theta(y) - \log\pi_{\mathrm{ref}}(y),\quad \Delta = \rho_w - \rho_l"
@@ -188,10 +212,19 @@ SPECS: tuple[LossSpec, ...] = (
         "reference-normalised margin, with no reward model and no RL loop.",
         (PaperRef("2305.18290", "Rafailov et al. 2023", "Eq. 7", "rafailov2023-dpo"),),
         'DPOTrainer, loss_type="sigmoid"',
-        params=(beta(), LABEL_SMOOTHING_CDPO),
+        params=(beta(), LABEL_SMOOTHING_CDPO, *DPO_OPTIONS),
+        extra_inputs=LOG_SUM_SQ,
+        check=check_dpo,
+        prepare=prepare_dpo,
         notes=(
             "ε > 0 is conservative DPO (Mitchell 2023, a note not on arXiv). TRL 1.16's 'sigmoid' "
             "loss no longer applies label_smoothing; at ε = 0 the two agree exactly.",
+            "f_divergence_type follows TRL 1.16 (f-DPO, arXiv 2309.16240): forward_kl scores "
+            "1 − e^(−ρ), js_divergence log 2 + log σ(ρ), alpha_divergence (e^((α−1)ρ) − 1)/(α − 1) "
+            "with the exponent clamped at 80 and evaluated in float32, as TRL does.",
+            "ld_alpha (LD-DPO, arXiv 2409.06411) and use_weighting (WPO, arXiv 2406.11827) need "
+            "per-token inputs; reference_free takes the reference log-probs as 0 and ignores any "
+            "given (TRL 1.16 dropped this option; earlier releases had it).",
         ),
     ),
     _dpo_family(
@@ -205,6 +238,7 @@ SPECS: tuple[LossSpec, ...] = (
         'DPOTrainer, loss_type="ipo"',
         params=(beta(meaning="τ: the regularisation strength; the target margin is 1/(2τ)"),),
         inputs=_ref_inputs(averaged=True),
+        how="mean",
         presets=(
             Preset("three-pairs", "Length-averaged log-probs of three pairs.", AVERAGED),
             Preset("ties", "Policy equals reference: Δ = 0, so ℓ = 1/(4τ²).", TIES),

@@ -93,6 +93,12 @@ def _label(token: str) -> bool:
 def _parse_param(param: ParamSpec, text: str) -> Any:
     if param.kind == "choice":
         return text
+    if param.kind == "bool":
+        return _label(text)
+    if param.kind == "choices":
+        return _tokens(text)
+    if param.kind == "floats":
+        return [_number(token) for token in _tokens(text)]
     value = _number(text)
     if param.kind == "int" and value.is_integer():
         return int(value)
@@ -117,6 +123,8 @@ def format_param(value: Any) -> str:
         return ""
     if isinstance(value, str):
         return value
+    if isinstance(value, (list, tuple)):
+        return ", ".join(_num(v) for v in value)
     return _num(value)
 
 

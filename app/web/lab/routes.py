@@ -99,7 +99,7 @@ class InputOut(BaseModel):
 class ParamOut(BaseModel):
     name: str
     kind: str
-    default: float | int | str | None
+    default: bool | int | float | str | list[str] | list[float] | None
     range: str
     choices: list[str]
     meaning: str

@@ -93,7 +93,9 @@ def detail(spec: LossSpec) -> dict[str, Any]:
             {
                 "name": param.name,
                 "kind": param.kind,
-                "default": param.default,
+                "default": list(param.default)
+                if isinstance(param.default, tuple)
+                else param.default,
                 "range": param.range_text(),
                 "choices": list(param.choices),
                 "meaning": param.meaning,
