@@ -266,8 +266,12 @@ def main() -> None:
 def more_checks() -> list[tuple[str, float, float, str]]:
     """The losses and options compared on per-token inputs (absolute and relative differences)."""
     from benchmarks.trl_dpo_checks import check_token_losses
+    from benchmarks.trl_more_checks import POLICY_CHECKS, check_apo_zero_unpaired, check_cpo
 
-    return check_token_losses(RNG)
+    rows = check_token_losses(RNG) + check_cpo(RNG) + check_apo_zero_unpaired(RNG)
+    for check in POLICY_CHECKS:
+        rows += check(RNG)
+    return rows
 
 
 def extra_checks() -> list[tuple[str, float, float, str]]:

@@ -78,6 +78,11 @@ def _param(spec: ParamSpec, preset: dict[str, Any], draw: Any, extreme: bool = F
         return draw(st.sampled_from(spec.choices))
     if spec.default is None and spec.nullable:
         return None
+    if spec.name == "alpha" and not extreme:
+        # AlphaPO's e^(−αℓ) at ℓ = −1000 (a summed log-prob) stays representable for |α| ≤ 0.1.
+        return draw(st.floats(-0.1, 0.1))
+    if spec.kind == "bool":
+        return draw(st.booleans())
     low = 0.0 if spec.low is None else spec.low
     high = low + 100.0 if spec.high is None else spec.high
     if spec.low_open and not extreme:

@@ -126,6 +126,26 @@ def _d_logistic_beta(m: np.ndarray, p: Params) -> np.ndarray:
     return -p["beta"] * sigmoid(-p["beta"] * m)
 
 
+def _d_cpo(m: np.ndarray, p: Params) -> np.ndarray:
+    # ℓ_w = m/2, ℓ_l = −m/2; with AlphaPO r(ℓ) = (1 − e^(−αℓ))/α and dr/dℓ = e^(−αℓ).
+    beta, alpha = p["beta"], p["alpha"]
+    if alpha == 0.0:
+        x, dx = m, np.ones_like(m)
+    else:
+        x = (-np.expm1(-alpha * m / 2) + np.expm1(alpha * m / 2)) / alpha
+        dx = 0.5 * (np.exp(-alpha * m / 2) + np.exp(alpha * m / 2))
+    if p["loss_type"] == "simpo":
+        x = x - p["simpo_gamma"] / beta
+    if p["loss_type"] == "hinge":
+        dl = np.where(beta * x < 1, -beta, 0.0)
+    elif p["loss_type"] == "ipo":
+        dl = 2 * (x - 1 / (2 * beta))
+    else:
+        eps = p["label_smoothing"]
+        dl = beta * (-(1 - eps) * sigmoid(-beta * x) + eps * sigmoid(beta * x))
+    return dl * dx
+
+
 def _d_bt(m: np.ndarray, p: Params) -> np.ndarray:
     return -sigmoid(-m)
 
@@ -217,7 +237,7 @@ CURVES: dict[str, CurveDef] = {
     "cpo": CurveDef(
         "ℓ_w − ℓ_l (policy log-probs; nll_loss held at 0)",
         _symmetric_policy(reference_free.cpo, nll_loss=0.0),
-        _d_logistic_beta,
+        _d_cpo,
     ),
     "orpo": CurveDef(
         "log odds ratio log(odds(y_w)/odds(y_l)) (nll_loss held at 0)",

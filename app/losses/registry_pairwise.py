@@ -5,7 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from app.losses import pairwise, reference_free, reward_model
-from app.losses.registry_variants import DPO_OPTIONS, LOG_SUM_SQ, check_dpo, prepare_dpo
+from app.losses.registry_variants import (
+    CPO_OPTIONS,
+    DPO_OPTIONS,
+    LOG_SUM_SQ,
+    check_dpo,
+    prepare_dpo,
+    reference_free_check,
+    reference_free_prepare,
+)
 from app.losses.spec import CheckFn, InputSpec, LossSpec, PaperRef, ParamSpec, Preset, beta
 from app.losses.tokens import Reduce, pairwise_check, pairwise_prepare, with_token_inputs
 
@@ -106,6 +114,22 @@ TOKEN_NOTE_MEAN = (
     "Per-token log-probs (the *_token_logps inputs) may replace the length-averaged ones; each "
     "completion's tokens are averaged, which is TRL's division by the completion length."
 )
+
+
+def _with_tokens(*items: InputSpec) -> tuple[InputSpec, ...]:
+    """The policy log-prob inputs with their per-token twins, then the other inputs."""
+    logps = tuple(item for item in items if item.name.endswith("_logps"))
+    rest = tuple(item for item in items if not item.name.endswith("_logps"))
+    return with_token_inputs(logps) + rest
+
+
+def _always_mean(params: dict[str, Any]) -> bool:
+    return True
+
+
+def _cpo_mean(params: dict[str, Any]) -> bool:
+    # CPOTrainer averages over tokens for ipo and simpo, sums otherwise.
+    return params["loss_type"] in ("ipo", "simpo")
 
 
 RHO = r"\rho = \log\pi_\theta(y) - \log\pi_{\mathrm{ref}}(y),\quad \Delta = \rho_w - \rho_l"
@@ -399,7 +423,7 @@ SPECS: tuple[LossSpec, ...] = (
             r"\tfrac{1}{|y|}\log\pi_\theta(y)"
         ),
         fn=reference_free.simpo,
-        inputs=(
+        inputs=_with_tokens(
             InputSpec(
                 "policy_chosen_logps",
                 "vector",
@@ -429,6 +453,8 @@ SPECS: tuple[LossSpec, ...] = (
                 },
             ),
         ),
+        check=reference_free_check(nll=False),
+        prepare=reference_free_prepare(mean=_always_mean, nll=False),
         papers=(PaperRef("2405.14734", "Meng, Xia & Chen 2024", "Eq. 6", "meng2024-simpo"),),
         trl='CPOTrainer, loss_type="simpo", cpo_alpha=0',
     ),
@@ -443,7 +469,7 @@ SPECS: tuple[LossSpec, ...] = (
             r"\alpha\,\mathcal{L}_{\mathrm{NLL}}"
         ),
         fn=reference_free.cpo,
-        inputs=(
+        inputs=_with_tokens(
             InputSpec(
                 "policy_chosen_logps",
                 "vector",
@@ -462,8 +488,10 @@ SPECS: tuple[LossSpec, ...] = (
                 "nll_loss",
                 "number_or_vector",
                 "() or (n,)",
-                "NLL of the chosen completions: one number for the batch, or one per example",
+                "NLL of the chosen completions: one number for the batch, or one per example "
+                "(derived from the chosen per-token log-probs when they are given)",
                 min_value=0.0,
+                optional=True,
             ),
         ),
         params=(
@@ -475,6 +503,7 @@ SPECS: tuple[LossSpec, ...] = (
                 low=0.0,
                 high=100.0,
             ),
+            *CPO_OPTIONS,
         ),
         presets=(
             Preset(
@@ -487,10 +516,12 @@ SPECS: tuple[LossSpec, ...] = (
                 },
             ),
         ),
+        check=reference_free_check(nll=True),
+        prepare=reference_free_prepare(mean=_cpo_mean, nll=True),
         papers=(
             PaperRef("2401.08417", "Xu et al. 2024", "Eq. 3 (L_prefer) + L_NLL", "xu2024-cpo"),
         ),
-        trl='CPOTrainer, loss_type="sigmoid"',
+        trl='CPOTrainer, loss_type="sigmoid" (and hinge, ipo, simpo; alpha for AlphaPO)',
     ),
     LossSpec(
         id="orpo",
@@ -504,7 +535,7 @@ SPECS: tuple[LossSpec, ...] = (
             r"\quad \mathrm{odds}(y) = \frac{e^{\ell}}{1 - e^{\ell}}"
         ),
         fn=reference_free.orpo,
-        inputs=(
+        inputs=_with_tokens(
             InputSpec(
                 "policy_chosen_logps",
                 "vector",
@@ -525,8 +556,10 @@ SPECS: tuple[LossSpec, ...] = (
                 "nll_loss",
                 "number_or_vector",
                 "() or (n,)",
-                "NLL of the chosen completions: one number for the batch, or one per example",
+                "NLL of the chosen completions: one number for the batch, or one per example "
+                "(derived from the chosen per-token log-probs when they are given)",
                 min_value=0.0,
+                optional=True,
             ),
         ),
         params=(beta(meaning="λ: weight of the odds-ratio term"),),
@@ -541,6 +574,8 @@ SPECS: tuple[LossSpec, ...] = (
                 },
             ),
         ),
+        check=reference_free_check(nll=True),
+        prepare=reference_free_prepare(mean=_always_mean, nll=True),
         papers=(
             PaperRef("2403.07691", "Hong, Lee & Thorne 2024", "Eqs. 4, 6, 7", "hong2024-orpo"),
         ),

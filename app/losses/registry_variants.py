@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+import numpy as np
+
 from app.losses import pairwise_variants as pv
 from app.losses.spec import InputSpec, ParamSpec, Preset, beta
-from app.losses.tokens import derive, token_name
+from app.losses.tokens import chosen_nll, derive, token_name
 
 REF_NAMES = (
     "policy_chosen_logps",
@@ -243,3 +245,62 @@ MIXTURE_PARAMS = (
     ),
     ParamSpec("tau", 0.05, "DiscoPOP's τ (TRL's discopop_tau)", low=0.0, high=1.0, low_open=True),
 )
+
+
+POLICY_NAMES = ("policy_chosen_logps", "policy_rejected_logps")
+CPO_OPTIONS = (
+    ParamSpec(
+        "loss_type",
+        "sigmoid",
+        "the preference term: sigmoid (CPO), hinge, ipo or simpo (TRL's CPOConfig.loss_type)",
+        kind="choice",
+        choices=("sigmoid", "hinge", "ipo", "simpo"),
+    ),
+    ParamSpec(
+        "label_smoothing",
+        0.0,
+        "ε: conservative mix with the flipped label (sigmoid and simpo only)",
+        low=0.0,
+        high=0.5,
+    ),
+    ParamSpec(
+        "alpha",
+        0.0,
+        "AlphaPO's α: the reward becomes (1 − p^(−α))/α (0 = the log-prob itself)",
+        low=-1.0,
+        high=1.0,
+    ),
+    ParamSpec(
+        "simpo_gamma", 0.5, "γ: SimPO's target margin (loss_type simpo only)", low=0.0, high=100.0
+    ),
+)
+
+
+def reference_free_check(*, nll: bool) -> Any:
+    """Policy inputs in one form; the NLL given or derivable from the chosen tokens."""
+
+    def check(inputs: Mapping[str, Any], params: Mapping[str, Any]) -> list[dict[str, Any]]:
+        if nll and "nll_loss" not in inputs and "policy_chosen_token_logps" not in inputs:
+            return [
+                {
+                    "field": "inputs.nll_loss",
+                    "message": "is missing; give it, or inputs.policy_chosen_token_logps from "
+                    "which it is derived (the mean −log p over every chosen token)",
+                }
+            ]
+        return []
+
+    return check
+
+
+def reference_free_prepare(*, mean: Any, nll: bool) -> Any:
+    """Token inputs → sums or means (``mean(params)`` says which) and, if absent, the NLL."""
+
+    def prepare(arrays: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
+        chosen = arrays.get("policy_chosen_token_logps")
+        out = derive(arrays, POLICY_NAMES, how="mean" if mean(params) else "sum")
+        if nll and "nll_loss" not in out and chosen is not None:
+            out["nll_loss"] = np.float64(chosen_nll(chosen))
+        return out
+
+    return prepare
