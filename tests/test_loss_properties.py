@@ -50,6 +50,10 @@ def logps(n: int, *, floor: float = LOGP_FLOOR) -> st.SearchStrategy[np.ndarray]
 
 
 def _value(item: InputSpec, draw: Any, extreme: bool) -> float:
+    if item.name == "old_logps" and not extreme:
+        # RLOO's ratio is per sequence, exp(Σθ − old): real old log-probs sit near the drawn
+        # tokens' sum (≥ −20 per token), not a free draw down to −1000, whose ratio overflows.
+        return draw(st.floats(-20.0, 0.0))
     high = VALUE_BOUND if item.max_value is None else item.max_value
     if item.kind == "ragged" and not extreme:
         low, high = (TOKEN_LOGP_FLOOR, high) if item.max_value == 0.0 else (-20.0, 20.0)
@@ -83,6 +87,9 @@ def _param(spec: ParamSpec, preset: dict[str, Any], draw: Any, extreme: bool = F
         return draw(st.floats(-0.1, 0.1))
     if spec.kind == "bool":
         return draw(st.booleans())
+    if spec.name == "f_divergence_type" and not extreme:
+        # forward KL's score 1 − e^(−ρ) overflows for ρ < −709 (in TRL as here): extreme test.
+        return draw(st.sampled_from(("reverse_kl", "js_divergence", "alpha_divergence")))
     low = 0.0 if spec.low is None else spec.low
     high = low + 100.0 if spec.high is None else spec.high
     if spec.low_open and not extreme:

@@ -226,15 +226,16 @@ def test_kto_reference_point_is_clipped_at_zero():
 
 
 def test_grpo_advantages_by_hand():
-    # DeepSeekMath, arXiv 2402.03300, Sec. 4.1.2. Group [1, 0, 0, 1]: mean ½, sample std √(1/3).
+    # DeepSeekMath, arXiv 2402.03300, Sec. 4.1.2. Group [1, 0, 0, 1]: mean ½, sample std √(1/3),
+    # its Bessel factor 4/3 a float32 number as in TRL's nanstd.
     result = compute("grpo-advantages", {"rewards": [1.0, 0.0, 0.0, 1.0]}, {"num_generations": 4})
-    a = 0.5 / (math.sqrt(1 / 3) + 1e-4)
+    a = 0.5 / (math.sqrt(0.25 * float(np.float32(4) / np.float32(3))) + 1e-4)
     assert result.per_example.tolist() == pytest.approx([a, -a, -a, a], rel=1e-13)
     rewards = {"rewards": [1.0, 0.0, 3.0, 5.0]}
     none = compute("grpo-advantages", rewards, {"num_generations": 2, "scale_rewards": "none"})
     assert none.per_example.tolist() == [0.5, -0.5, -1.0, 1.0]
     batch = compute("grpo-advantages", rewards, {"num_generations": 2, "scale_rewards": "batch"})
-    s = float(np.std([1.0, 0.0, 3.0, 5.0], ddof=1))
+    s = math.sqrt(float(np.var([1.0, 0.0, 3.0, 5.0])) * float(np.float32(4) / np.float32(3)))
     expected = [0.5 / (s + 1e-4), -0.5 / (s + 1e-4), -1 / (s + 1e-4), 1 / (s + 1e-4)]
     assert batch.per_example.tolist() == pytest.approx(expected, rel=1e-13)
 
@@ -279,12 +280,18 @@ def test_grpo_clipping_and_k3_kl_by_hand():
         "advantages": [1.0, -1.0],
     }
     kl = math.exp(LN2) - LN2 - 1  # k3 at d = ref − θ = log 2: 1 − log 2
-    result = compute("grpo", inputs, {"beta": 0.1, "epsilon": 0.2})
+    paper = {"beta": 0.1, "epsilon": 0.2, "use_bias_correction_kl": False}
+    result = compute("grpo", inputs, paper)
     assert result.per_example.tolist() == pytest.approx(
         [-1.2 + 0.1 * kl, 2.0 + 0.1 * kl], rel=1e-12
     )
     assert result.details["clip_ratio"] == 0.5
     assert result.details["mean_kl"] == pytest.approx(kl, rel=1e-12)
+    # TRL's default KL bias correction (DeepSeek-V3.2, arXiv 2512.02556) weights KL_t by r_t = 2.
+    corrected = compute("grpo", inputs, {"beta": 0.1, "epsilon": 0.2})
+    assert corrected.per_example.tolist() == pytest.approx(
+        [-1.2 + 0.2 * kl, 2.0 + 0.2 * kl], rel=1e-12
+    )
     high = compute("grpo", inputs, {"beta": 0.0, "epsilon": 0.2, "epsilon_high": 0.28})
     assert high.per_example.tolist() == pytest.approx([-1.28, 2.0])
 
@@ -746,7 +753,7 @@ def test_registry_entry_is_complete(loss_id):
         elif param.kind == "choices":
             assert set(param.default) <= set(param.choices)
         elif param.kind == "floats":
-            assert all(param.in_range(value) for value in param.default)
+            assert param.default is None or all(param.in_range(v) for v in param.default)
         elif param.kind == "bool":
             assert isinstance(param.default, bool)
         elif param.default is not None:

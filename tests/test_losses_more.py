@@ -140,3 +140,89 @@ def test_ppo_rows_must_share_one_length():
     with pytest.raises(InvalidInput) as caught:
         compute("ppo", bad)
     assert caught.value.details[0]["field"] == "inputs.sequence_lengths"
+
+
+GRPO_TOKENS = {
+    "per_token_logps": [[-1.0, -1.0], [-2.0]],
+    "old_per_token_logps": [[-1.0 - math.log(2), -1.0], [-2.0 + math.log(2)]],
+    "advantages": [1.0, -1.0],
+}
+
+
+def test_gspo_uses_one_ratio_per_sequence():
+    # GSPO, arXiv 2507.18071, Eq. 7: s_i = exp(mean_t(θ − old)); sequence 1: exp(log 2 / 2) = √2,
+    # clipped to 1.2 for A > 0; sequence 2: ½ with A < 0 → clip at 0.8 → loss 0.8.
+    result = compute("grpo", GRPO_TOKENS, {"beta": 0.0, "importance_sampling_level": "sequence"})
+    assert result.per_example.tolist() == pytest.approx([-1.2, 0.8], rel=1e-13)
+
+
+def test_cispo_clips_a_detached_weight_on_the_log_prob():
+    # MiniMax-M1, arXiv 2506.13585, Eq. 4: −min(r_t, ε_high)·A·θ_t; ratios (2, 1), ½; ε_high 1.5.
+    params = {"beta": 0.0, "loss_type": "cispo", "epsilon_high": 1.5}
+    result = compute("grpo", GRPO_TOKENS, params)
+    per_token = [-(1.5 * 1 * -1.0), -(1.0 * 1 * -1.0), -(0.5 * -1 * -2.0)]
+    got = result.details["per_token_loss"]
+    assert got[0] == pytest.approx(per_token[:2]) and got[1] == pytest.approx(per_token[2:])
+    assert result.loss == pytest.approx(sum(per_token) / 3)
+
+
+def test_sapo_soft_gate():
+    # SAPO, arXiv 2511.20347: −σ(τ(r − 1))·4/τ·A; on-policy r = 1 gives −2A/τ... σ(0)·4/τ = 2/τ.
+    on_policy = {"per_token_logps": [[-1.0]], "advantages": [1.0]}
+    result = compute("grpo", on_policy, {"beta": 0.0, "loss_type": "sapo"})
+    assert result.loss == pytest.approx(-2.0, rel=1e-7)
+    negative = compute(
+        "grpo", {**on_policy, "advantages": [-1.0]}, {"beta": 0.0, "loss_type": "sapo"}
+    )
+    tau = float(np.float32(1.05))
+    assert negative.loss == pytest.approx(2.0 / tau, rel=1e-12)
+
+
+def test_grpo_advantages_with_two_reward_functions():
+    # Weighted sum, NaN skipped: rows (1 + 0.5·1, 0 + 0.5·0, 1 + NaN → 1, 0): group of 4.
+    table = [[1.0, 1.0], [0.0, 0.0], [1.0, None], [0.0, 0.0]]
+    params = {"num_generations": 4, "reward_weights": [1.0, 0.5], "scale_rewards": "none"}
+    result = compute("grpo-advantages", {"rewards_per_func": table}, params)
+    totals = [1.5, 0.0, 1.0, 0.0]
+    mean = sum(totals) / 4
+    assert result.per_example.tolist() == pytest.approx([t - mean for t in totals])
+    # A completion no function scored is left out of the group mean and gets advantage 0.
+    table[1] = [None, None]
+    result = compute("grpo-advantages", {"rewards_per_func": table}, params)
+    kept = [1.5, 1.0, 0.0]
+    assert result.per_example.tolist() == pytest.approx(
+        [1.5 - sum(kept) / 3, 0.0, 1.0 - sum(kept) / 3, -sum(kept) / 3]
+    )
+
+
+def test_grpo_advantages_weights_must_match_the_functions():
+    with pytest.raises(InvalidInput) as caught:
+        compute(
+            "grpo-advantages",
+            {"rewards_per_func": [[1.0, 0.0], [0.0, 1.0]]},
+            {"num_generations": 2, "reward_weights": [1.0]},
+        )
+    assert caught.value.details[0]["field"] == "params.reward_weights"
+
+
+def test_rloo_advantages_with_kl_shaped_rewards():
+    # Ahmadian et al. 2024, arXiv 2402.14740, Eq. 2: r − β·Σ_t (old_t − ref_t); then leave-one-out.
+    inputs = {
+        "rewards": [1.0, 0.0],
+        "old_per_token_logps": [[-1.0, -1.0], [-2.0]],
+        "ref_per_token_logps": [[-1.5, -1.5], [-1.0]],
+    }
+    result = compute("rloo-advantages", inputs, {"beta": 0.5})
+    shaped = [1.0 - 0.5 * 1.0, 0.0 - 0.5 * -1.0]  # (0.5, 0.5)
+    assert result.details["shaped_rewards"].tolist() == pytest.approx(shaped)
+    assert result.per_example.tolist() == pytest.approx([0.0, 0.0])
+
+
+def test_rloo_loss_sequence_ratio():
+    # ratio exp(Σθ − old) = exp(log 2) = 2 with A = 1 → clipped to 1.2; A = −1 keeps 2.
+    inputs = {
+        "per_token_logps": [[-1.0, -1.0], [-1.0, -1.0]],
+        "old_logps": [-2.0 - math.log(2), -2.0 - math.log(2)],
+        "advantages": [1.0, -1.0],
+    }
+    assert compute("rloo", inputs).per_example.tolist() == pytest.approx([-1.2, 2.0])

@@ -198,6 +198,8 @@ def _form_errors(spec: LossSpec, inputs: Any, values: Mapping[str, Any]) -> list
 def _convert(item: InputSpec, raw: Any) -> tuple[Any, str | None]:
     if item.kind == "ragged":
         return _ragged(item, raw)
+    if item.kind == "table":
+        return _table(raw)
     if item.kind == "number_or_vector" and _is_number(raw):
         value = _as_float(raw)
         if value is None:
@@ -311,6 +313,29 @@ def _ragged(item: InputSpec, raw: Any) -> tuple[list[np.ndarray] | None, str | N
             return None, f"sequence {index}: {problem}"
         rows.append(arr)
     return rows, None
+
+
+def _table(raw: Any) -> tuple[np.ndarray | None, str | None]:
+    """Rows of numbers or nulls, all of one length; nulls become NaN."""
+    if not isinstance(raw, (list, tuple)) or not raw:
+        return None, "must be a non-empty list of rows, each a list of numbers or nulls"
+    if not all(isinstance(row, (list, tuple)) for row in raw):
+        return None, "must be a list of rows, each a list of numbers or nulls"
+    width = len(raw[0])
+    if width == 0 or len(raw) * width > MAX_ELEMENTS:
+        return None, f"must have 1 to {MAX_ELEMENTS} entries in all"
+    out = np.full((len(raw), width), np.nan)
+    for i, row in enumerate(raw):
+        if len(row) != width:
+            return None, f"row {i} has {len(row)} entries, row 0 has {width}; rows must match"
+        for j, value in enumerate(row):
+            if value is None:
+                continue
+            number = _as_float(value) if _is_number(value) else None
+            if number is None:
+                return None, f"row {i}, entry {j}: must be a finite number or null"
+            out[i, j] = number
+    return out, None
 
 
 def _length_errors(spec: LossSpec, arrays: Mapping[str, Any]) -> list[Error]:

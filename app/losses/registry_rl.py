@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from app.losses import ppo
+from app.losses import policy_gradient, ppo
 from app.losses.spec import InputSpec, LossSpec, PaperRef, ParamSpec, Preset
 
 PPO_PAPERS = (
@@ -159,6 +159,81 @@ SPECS: tuple[LossSpec, ...] = (
             "the row).",
             "Advantages are whitened over the batch's response tokens, as TRL always does; "
             "the step is one minibatch holding the whole batch.",
+        ),
+    ),
+    LossSpec(
+        id="rloo",
+        name="RLOO loss (sequence-level clipped REINFORCE)",
+        family="policy-gradient",
+        summary="REINFORCE on whole sequences with leave-one-out advantages, the sequence "
+        "probability ratio clipped as in PPO so that a batch can be reused.",
+        formula=r"\ell_i = -\min\bigl(r_i A_i,\ \operatorname{clip}(r_i, 1-\epsilon, "
+        r"1+\epsilon_{\mathrm{high}}) A_i\bigr),\quad r_i = e^{\sum_t \theta_{i,t} - "
+        r"\mathrm{old}_i}",
+        fn=policy_gradient.rloo,
+        inputs=(
+            InputSpec(
+                "per_token_logps",
+                "ragged",
+                "n sequences × T_i tokens",
+                "policy log-prob of each completion token (≤ 0)",
+                max_value=0.0,
+            ),
+            InputSpec(
+                "old_logps",
+                "vector",
+                "(n,)",
+                "summed log-prob of each completion under the sampling policy (≤ 0)",
+                max_value=0.0,
+            ),
+            InputSpec(
+                "advantages", "vector", "(n,)", "one advantage per completion (rloo-advantages)"
+            ),
+        ),
+        params=(
+            ParamSpec(
+                "epsilon",
+                0.2,
+                "ε: lower clip range of the sequence ratio (and upper, unless epsilon_high is set)",
+                low=0.0,
+                high=1.0,
+                low_open=True,
+                high_open=True,
+            ),
+            ParamSpec(
+                "epsilon_high",
+                None,
+                "ε_high: upper clip range; empty = ε",
+                low=0.0,
+                high=100.0,
+                low_open=True,
+                nullable=True,
+            ),
+        ),
+        presets=(
+            Preset(
+                "three-completions",
+                "Three completions sampled from a slightly older policy.",
+                {
+                    "per_token_logps": [[-0.9, -1.4, -0.3], [-2.1, -0.7], [-0.5, -0.6, -1.0]],
+                    "old_logps": [-2.8, -2.6, -2.3],
+                    "advantages": [0.8, -0.5, -0.3],
+                },
+            ),
+        ),
+        papers=(
+            PaperRef(
+                "2402.14740",
+                "Ahmadian et al. 2024",
+                "Sec. 3.2 (RLOO)",
+                "ahmadian2024-rloo",
+            ),
+        ),
+        trl="RLOOTrainer._compute_loss",
+        per_example="each completion's loss",
+        notes=(
+            "The ratio is per sequence (summed log-probs), not per token as in GRPO; the loss is "
+            "the plain mean over completions.",
         ),
     ),
 )

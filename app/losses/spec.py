@@ -10,7 +10,7 @@ from typing import Any, Literal
 from app.losses.result import LossResult
 
 Family = Literal["pairwise", "unpaired", "listwise", "policy-gradient", "reward-model"]
-InputKind = Literal["vector", "labels", "ragged", "number_or_vector"]
+InputKind = Literal["vector", "labels", "ragged", "number_or_vector", "table"]
 ParamKind = Literal["float", "int", "choice", "bool", "choices", "floats"]
 
 FAMILIES: tuple[Family, ...] = (
@@ -29,7 +29,8 @@ class InputSpec:
     ``kind``: ``vector`` (numbers, 1-D), ``labels`` (booleans, 1-D), ``ragged`` (one list of
     numbers per sequence; ``length`` counts sequences, and ragged inputs sharing a ``tokens``
     symbol must agree token for token), ``number_or_vector`` (one number for the batch, or one
-    per example).
+    per example), ``table`` (rows of equal length whose entries are numbers or null, e.g. one
+    reward per reward function, null where a function returned nothing).
     """
 
     name: str
