@@ -340,6 +340,15 @@ def _margin_inputs(loss_id: str, margin: float) -> dict:
             "policy_rejected_logps": [min(0.0, margin)],
             **extra,
         }
+    if loss_id == "kto":
+        zero = [-10.0]
+        return {
+            "policy_logps": [min(0.0, margin) - 10.0],
+            "reference_logps": [min(0.0, -margin) - 10.0],
+            "labels": [True],
+            "policy_kl_logps": zero,
+            "reference_kl_logps": zero,
+        }
     if loss_id == "dpo-norm":
         return ratios([margin / 2], [-margin / 2]) | {
             "chosen_lengths": [1],
@@ -722,7 +731,7 @@ def test_curve_rejects_bad_ranges(kwargs, field):
 
 def test_curve_of_a_non_pairwise_loss_is_422():
     with pytest.raises(AtlasError) as caught:
-        curve("kto", {})
+        curve("grpo", {})
     assert isinstance(caught.value, InvalidInput) and "dpo" in caught.value.details
 
 

@@ -9,6 +9,7 @@ from html.parser import HTMLParser
 import pytest
 
 from app.losses.compute import MAX_ELEMENTS
+from app.losses.curves import CURVES
 from app.losses.registry import LOSSES, get_spec, has_curve
 from app.losses.registry_pairwise import PAIRS
 
@@ -187,8 +188,8 @@ def test_bad_curve_query_is_422(client, path, field):
     assert field in [d["field"] for d in response.json()["error"]["details"]]
 
 
-def test_curve_of_kto_is_422_listing_losses_with_curves(client):
-    response = client.get("/api/v1/losses/kto/curve")
+def test_curve_of_grpo_is_422_listing_losses_with_curves(client):
+    response = client.get("/api/v1/losses/grpo/curve")
     assert response.status_code == 422 and "dpo" in response.json()["error"]["details"]
 
 
@@ -211,7 +212,13 @@ def test_catalog_page_lists_the_api_catalog(client):
     api_ids = [loss["id"] for loss in client.get("/api/v1/losses").json()["losses"]]
     assert sorted(cards) == sorted(api_ids)
     assert len(page.attrs("math")) == len(api_ids)  # one MathML formula per loss, no math JS
-    assert page.attrs("svg", "loss-chart") and len(page.attrs("polyline")) >= 13
+    # The overlay draws the default handful (KTO among them); the picker offers every curve.
+    assert page.attrs("svg", "loss-chart") and len(page.attrs("polyline")) == 5
+    picker = [a["value"] for a in page.attrs("input") if a.get("name") == "show"]
+    assert "kto" in picker and len(picker) == len(CURVES)
+    chosen = Page(client.get("/losses?show=dpo&show=exo-pair", headers=HTML).text)
+    assert len(chosen.attrs("polyline")) == 2
+    assert client.get("/losses?show=grpo", headers=HTML).status_code == 422
     assert [a["href"] for a in page.attrs("a", "json-twin")] == ["/api/v1/losses"]
     assert {"href": "/papers/rafailov2023-dpo", "class": "paper-link"} in page.attrs(
         "a", "paper-link"

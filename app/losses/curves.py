@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from app.losses import pairwise, pairwise_variants, reference_free, reward_model
+from app.losses import pairwise, pairwise_variants, reference_free, reward_model, unpaired
 from app.losses._numeric import log_sigmoid, sigmoid, softplus
 
 Params = dict[str, Any]
@@ -201,6 +201,23 @@ def _aot_loss(fn: Callable[..., Any]) -> Callable[[np.ndarray, Params], np.ndarr
     return loss
 
 
+def _kto_loss(m: np.ndarray, params: Params) -> np.ndarray:
+    zero = np.zeros(1)
+    return unpaired.kto(
+        policy_logps=m,
+        reference_logps=np.zeros_like(m),
+        labels=np.ones(m.shape, dtype=bool),
+        policy_kl_logps=zero,
+        reference_kl_logps=zero,
+        **params,
+    ).per_example
+
+
+def _d_kto(m: np.ndarray, p: Params) -> np.ndarray:
+    z = p["beta"] * m  # desirable: w_D·σ(−β(ρ − z0)) with z0 = 0
+    return -p["beta"] * p["desirable_weight"] * sigmoid(-z) * sigmoid(z)
+
+
 _DELTA = "Δ = ρ_w − ρ_l"
 _SPLIT = "Δ = ρ_w − ρ_l, drawn with ρ_w = +Δ/2 and ρ_l = −Δ/2 (this loss depends on the split)"
 
@@ -228,6 +245,11 @@ CURVES: dict[str, CurveDef] = {
     ),
     "dpo-norm": CurveDef(
         "ρ_w/|y_w| − ρ_l/|y_l| (per-token margin)", _dpo_norm_loss, _d_logistic_beta
+    ),
+    "kto": CurveDef(
+        "ρ − z0 of a desirable completion (z0 = 0; an undesirable one mirrors it)",
+        _kto_loss,
+        _d_kto,
     ),
     "simpo": CurveDef(
         "ℓ_w − ℓ_l (length-averaged policy log-probs)",

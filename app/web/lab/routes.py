@@ -263,12 +263,16 @@ def loss_curve(
 
 @page_router.get("/losses", response_class=HTMLResponse, name="losses_page")
 def losses_page(request: Request, templates: TemplatesDep):
-    return templates.TemplateResponse(request, "losses.html", views.catalog_page())
+    shown = request.query_params.getlist("show") or None
+    return templates.TemplateResponse(request, "losses.html", views.catalog_page(shown))
 
 
 @page_router.get("/losses/{loss_id}", response_class=HTMLResponse, name="loss_page")
 def loss_page(request: Request, templates: TemplatesDep, loss_id: str, preset: str | None = None):
     spec = get_spec(loss_id)
+    state = {k: v for k, v in request.query_params.items() if k.startswith(("inputs.", "params."))}
+    if state:  # a shared or bookmarked state: the form's fields, carried in the URL
+        return _form_page(request, templates, spec, state)
     names = [p.name for p in spec.presets]
     if preset is not None and preset not in names:
         raise ApiError(404, f"loss {loss_id!r} has no preset {preset!r}", names)
@@ -289,6 +293,11 @@ def loss_page(request: Request, templates: TemplatesDep, loss_id: str, preset: s
 async def loss_page_post(request: Request, templates: TemplatesDep, loss_id: str):
     spec = get_spec(loss_id)
     raw = {key: value for key, value in (await request.form()).items() if isinstance(value, str)}
+    return _form_page(request, templates, spec, raw)
+
+
+def _form_page(request: Request, templates: Any, spec: Any, raw: dict[str, str]) -> HTMLResponse:
+    loss_id = spec.id
     inputs, params, errors = forms.parse_form(spec, raw)
     result = None
     try:

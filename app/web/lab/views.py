@@ -149,10 +149,14 @@ def _fmt(value: Any) -> str:
     return str(value)
 
 
-def overlay_chart() -> str:
-    """Every curve-bearing loss on one chart: β = 1, other params at their defaults."""
+OVERLAY_DEFAULT = ("dpo", "ipo", "hinge", "simpo", "kto")
+
+
+def overlay_chart(shown: list[str] | None = None) -> str:
+    """The chosen curve-bearing losses on one chart: β = 1, other params at their defaults."""
     series = []
-    for loss_id in CURVES:
+    chosen = [k for k in CURVES if k in (shown or OVERLAY_DEFAULT)]
+    for loss_id in chosen:
         spec = LOSSES[loss_id]
         params = {k: v for k, v in OVERLAY_PARAMS.items() if any(p.name == k for p in spec.params)}
         data = curve(loss_id, params, lo=OVERLAY_RANGE[0], hi=OVERLAY_RANGE[1], points=161)
@@ -168,7 +172,14 @@ def overlay_chart() -> str:
     )
 
 
-def catalog_page() -> dict[str, Any]:
+def catalog_page(shown: list[str] | None = None) -> dict[str, Any]:
+    if shown is not None:
+        unknown = [k for k in shown if k not in CURVES]
+        if unknown:
+            raise InvalidInput(
+                f"show={unknown[0]!r} has no margin curve; losses with one are listed in details",
+                list(CURVES),
+            )
     families = [
         {
             "family": family,
@@ -178,7 +189,8 @@ def catalog_page() -> dict[str, Any]:
     ]
     return {
         "families": families,
-        "overlay_svg": overlay_chart(),
+        "overlay_svg": overlay_chart(shown),
+        "overlay_choices": [{"id": k, "checked": k in (shown or OVERLAY_DEFAULT)} for k in CURVES],
         "overlay_params": OVERLAY_PARAMS,
         "json_url": LOSSES_API,
         "nav_section": "losses",
@@ -240,10 +252,20 @@ def _form_fields(
                 "range": param.range_text(),
                 "default": forms.format_param(param.default),
                 "text": raw[field] if field in raw else forms.format_param(value),
-                "choices": list(param.choices),
+                "choices": list(param.choices) if param.kind == "choice" else [],
+                "kind": param.kind,
+                # A slider needs a finite range; the widest ones are capped to a useful stretch.
+                "slider": _slider(param),
             }
         )
     return {"inputs": input_rows, "params": param_rows}
+
+
+def _slider(param: Any) -> dict[str, float] | None:
+    if param.kind != "float" or param.low is None or param.high is None:
+        return None
+    high = min(param.high, max(10.0, 10 * float(param.default or 0)))
+    return {"min": param.low, "max": high, "step": (high - param.low) / 200}
 
 
 def _result_view(result: LossResult) -> dict[str, Any]:
