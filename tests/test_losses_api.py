@@ -241,7 +241,10 @@ def test_loss_page_agrees_with_its_json_twin(client, loss_id):
     for paper_id in spec.paper_ids:
         assert any(a["href"] == f"/papers/{paper_id}" for a in page.attrs("a", "paper-link"))
     assert page.attrs("form", "loss-form")[0]["method"] == "post"
-    assert bool(page.attrs("svg", "loss-chart")) == has_curve(loss_id)
+    curve_charts = [
+        a for a in page.attrs("svg", "loss-chart") if a["aria-labelledby"].startswith("curve-")
+    ]
+    assert bool(curve_charts) == has_curve(loss_id)
     _no_inline_code(page)
 
 
@@ -288,7 +291,7 @@ def test_every_loss_route_is_documented_with_a_model_and_an_example(client):
     spec = client.get("/openapi.json").json()
     schemas = spec["components"]["schemas"]
     paths = {p: ops for p, ops in spec["paths"].items() if p.startswith("/api/v1/losses")}
-    assert len(paths) == 3
+    assert len(paths) == 4  # list, describe + compute, curve, sweep
     for ops in paths.values():
         for op in ops.values():
             assert op["summary"] and op["description"]
@@ -297,3 +300,39 @@ def test_every_loss_route_is_documented_with_a_model_and_an_example(client):
             assert schemas[name].get("examples"), name
     body = paths["/api/v1/losses/{loss_id}"]["post"]["requestBody"]["content"]["application/json"]
     assert schemas[body["schema"]["$ref"].rsplit("/", 1)[-1]]["examples"]
+
+
+def test_sweep_returns_the_loss_at_each_beta(client):
+    body = {"inputs": PAIRS, "params": {"label_smoothing": 0.1}, "lo": 0.1, "hi": 2.0, "points": 5}
+    response = client.post("/api/v1/losses/dpo/sweep", json=body)
+    assert response.status_code == 200
+    data = response.json()
+    assert data["param"] == "beta" and len(data["values"]) == len(data["loss"]) == 5
+    at = client.post(
+        "/api/v1/losses/dpo",
+        json={"inputs": PAIRS, "params": {"label_smoothing": 0.1, "beta": 2.0}},
+    ).json()["loss"]
+    assert data["loss"][-1] == pytest.approx(at, rel=1e-15)
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"param": "loss_type"}, None),
+        ({"lo": 3.0, "hi": 1.0}, "sweep.lo"),
+        ({"points": 1000}, "sweep.points"),
+        ({"hi": 500.0}, "sweep.hi"),
+    ],
+)
+def test_bad_sweep_is_422_in_the_shared_shape(client, body, field):
+    response = client.post("/api/v1/losses/dpo/sweep", json={"inputs": PAIRS, **body})
+    assert response.status_code == 422
+    error = response.json()["error"]
+    assert error["status"] == 422 and error["message"]
+    if field:
+        assert field in [d["field"] for d in error["details"]]
+
+
+def test_loss_page_plots_loss_against_beta(client):
+    page = Page(client.get("/losses/dpo", headers=HTML).text)
+    assert [a for a in page.attrs("svg", "loss-chart") if a["aria-labelledby"] == "sweep-dpo-title"]

@@ -499,3 +499,59 @@ def _overflow(loss_id: str, fields: list[str], what: str) -> InvalidInput:
         "and these params",
         [_err(["result", name], f"overflows float64 ({what})") for name in fields],
     )
+
+
+MAX_SWEEP_POINTS = 101
+
+
+def sweep(
+    loss_id: str,
+    inputs: Mapping[str, Any],
+    params: Mapping[str, Any] | None = None,
+    *,
+    param: str = "beta",
+    lo: float | None = None,
+    hi: float | None = None,
+    points: int = 41,
+) -> dict[str, Any]:
+    """The batch loss on ``inputs`` at ``points`` values of one float parameter in [lo, hi]
+    (default: the parameter's range, capped at 10 × its default), the other params fixed.
+
+    >>> data = sweep("dpo", {n: [-3.0] for n in ("policy_chosen_logps", "policy_rejected_logps",
+    ...     "reference_chosen_logps", "reference_rejected_logps")}, points=3, lo=0.5, hi=1.5)
+    >>> [round(v, 6) for v in data["loss"]]
+    [0.693147, 0.693147, 0.693147]
+    """
+    spec = get_spec(loss_id)
+    floats = [p.name for p in spec.params if p.kind == "float"]
+    if param not in floats:
+        raise InvalidInput(
+            f"loss {loss_id!r} has no float parameter {param!r}; its float parameters are listed "
+            "in details",
+            floats,
+        )
+    item = spec.param(param)
+    errors: list[Error] = []
+    if not 2 <= points <= MAX_SWEEP_POINTS:
+        errors.append(
+            _err(
+                ["sweep", "points"], f"must be an integer in [2, {MAX_SWEEP_POINTS}], got {points}"
+            )
+        )
+    default_hi = min(item.high or 10.0, max(10.0, 10 * float(item.default or 0)))
+    if lo is None:  # an open lower bound (β > 0) starts a little inside it
+        low = item.low or 0.0
+        lo = low + (default_hi - low) / (10 * max(points, 2)) if item.low_open else low
+    hi = default_hi if hi is None else hi
+    for name, bound in (("lo", lo), ("hi", hi)):
+        if not (math.isfinite(bound) and item.in_range(bound)):
+            errors.append(_err(["sweep", name], f"must be in {item.range_text()}, got {bound}"))
+    if not errors and not lo < hi:
+        errors.append(_err(["sweep", "lo"], f"must be smaller than hi, got lo = {lo}, hi = {hi}"))
+    if errors:
+        raise _invalid(loss_id, errors)
+    values = np.linspace(lo, hi, points)
+    losses = [
+        compute(loss_id, inputs, {**(params or {}), param: float(value)}).loss for value in values
+    ]
+    return {"param": param, "values": values.tolist(), "loss": losses}

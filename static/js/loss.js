@@ -41,6 +41,7 @@
       .then(function (html) {
         var fresh = new DOMParser().parseFromString(html, "text/html");
         swap(fresh, "#result");
+        swap(fresh, "section.sweep");
         swap(fresh, "section.curve");
         markInvalid();
         history.replaceState(null, "", form.action + "?" + body.toString());

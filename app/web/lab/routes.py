@@ -13,7 +13,7 @@ from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.errors import InvalidInput
-from app.losses.compute import compute
+from app.losses.compute import MAX_SWEEP_POINTS, compute, sweep
 from app.losses.registry import get_spec
 from app.losses.registry_pairwise import PAIRS
 from app.web.api.params import reject_unknown_params
@@ -218,6 +218,58 @@ def describe_loss(loss_id: str) -> dict[str, Any]:
 )
 def compute_loss(loss_id: str, body: Annotated[LossRequest, Body()]) -> dict[str, Any]:
     return views.result_json(compute(loss_id, body.inputs, body.params))
+
+
+class SweepRequest(LossRequest):
+    """A loss request plus the parameter to sweep and its range."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"inputs": PAIRS, "params": {}, "param": "beta", "lo": 0.05, "hi": 1.0, "points": 5}
+            ]
+        },
+    )
+
+    param: str = Field("beta", description="A float parameter of the loss.")
+    lo: float | None = Field(None, description="Start of the range (default: its lower bound).")
+    hi: float | None = Field(None, description="End of the range (default: capped upper bound).")
+    points: int = Field(41, description=f"Number of values, 2 to {MAX_SWEEP_POINTS}.")
+
+
+class SweepOut(BaseModel):
+    param: str
+    values: list[float]
+    loss: list[float] = Field(description="The batch loss at each value of the parameter.")
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"param": "beta", "values": [0.1, 0.55, 1.0], "loss": [0.666, 0.586, 0.589]}
+            ]
+        }
+    )
+
+
+@api_router.post(
+    "/{loss_id}/sweep",
+    summary="The loss over a range of one parameter",
+    description="Evaluates the loss on `inputs` at `points` evenly spaced values of `param` "
+    "(e.g. beta) in [`lo`, `hi`], the other params fixed: the data of a 'loss against β' plot.",
+    response_model=SweepOut,
+    responses={**ERRORS, **BODY_ERRORS},
+)
+def sweep_loss(loss_id: str, body: Annotated[SweepRequest, Body()]) -> dict[str, Any]:
+    return sweep(
+        loss_id,
+        body.inputs,
+        body.params,
+        param=body.param,
+        lo=body.lo,
+        hi=body.hi,
+        points=body.points,
+    )
 
 
 @api_router.get(

@@ -12,14 +12,14 @@ from typing import Any
 import numpy as np
 
 from app.errors import InvalidInput
-from app.losses.compute import curve
+from app.losses.compute import curve, sweep
 from app.losses.curves import CURVES
 from app.losses.registry import LOSSES, by_family, has_curve
 from app.losses.result import LossResult
 from app.losses.spec import LossSpec, Preset
 from app.web.lab import forms
 from app.web.lab.mathml import to_mathml
-from app.web.lab.svg import Series, line_chart
+from app.web.lab.svg import Marker, Series, line_chart
 from app.web.urls import API
 
 LOSSES_API = f"{API}/losses"
@@ -304,6 +304,24 @@ def _result_view(result: LossResult) -> dict[str, Any]:
     }
 
 
+def sweep_chart(
+    spec: LossSpec, inputs: Mapping[str, Any], params: Mapping[str, Any], loss: float
+) -> str | None:
+    """The batch loss on these inputs against β, with the current β marked."""
+    try:
+        data = sweep(spec.id, inputs, params, param="beta", points=41)
+    except InvalidInput:  # an overflow somewhere on the range must not hide the result
+        return None
+    return line_chart(
+        [Series("loss", data["values"], data["loss"])],
+        chart_id=f"sweep-{spec.id}",
+        title=f"{spec.name}: loss on these inputs against β",
+        x_label="β",
+        y_label="loss",
+        markers=[Marker(float(params["beta"]), loss, f"β = {params['beta']:g}")],
+    )
+
+
 def loss_page(
     spec: LossSpec,
     *,
@@ -322,7 +340,11 @@ def loss_page(
             charts = curve_charts(spec, effective)
         except InvalidInput:  # a curve that overflows must not hide the result
             charts = []
+    sweep_svg = None
+    if result is not None and any(p.name == "beta" and p.kind == "float" for p in spec.params):
+        sweep_svg = sweep_chart(spec, inputs, effective, result.loss)
     return {
+        "sweep_svg": sweep_svg,
         "loss": detail(spec),
         "mathml": to_mathml(spec.formula),
         "form": _form_fields(spec, inputs, params, raw or {}),
