@@ -351,7 +351,8 @@ def loss_page(
         "preset": preset,
         "result": None if result is None else _result_view(result),
         "result_json": None if result is None else result_json(result),
-        "errors": errors,
+        # Errors name the field as its form label does (the input or parameter name alone).
+        "errors": [{**e, "label": e["field"].split(".", 1)[-1]} for e in errors],
         "curve_svgs": charts,
         "json_url": f"{LOSSES_API}/{spec.id}",
         "nav_section": "losses",
