@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 from html.parser import HTMLParser
+from urllib.parse import urlencode
 
 import pytest
 
@@ -336,3 +337,29 @@ def test_bad_sweep_is_422_in_the_shared_shape(client, body, field):
 def test_loss_page_plots_loss_against_beta(client):
     page = Page(client.get("/losses/dpo", headers=HTML).text)
     assert [a for a in page.attrs("svg", "loss-chart") if a["aria-labelledby"] == "sweep-dpo-title"]
+
+
+def test_loss_page_draws_your_examples_on_the_curve(client):
+    # The four preset pairs have margins 10, 1.5, −6 and 0: all inside ±5/β = ±50.
+    # Each count below includes one more dot: the current β on the loss-against-β chart.
+    page = Page(client.get("/losses/dpo", headers=HTML).text)
+    assert len(page.attrs("circle", "marker")) == 4 + 1
+    # f-DPO's scores are not the plotted margin, so the points are left off.
+    form = {"params.f_divergence_type": "js_divergence"}
+    form |= {f"inputs.{k}": ", ".join(map(str, v)) for k, v in PAIRS.items()}
+    page = Page(client.post("/losses/dpo", data=form, headers=HTML).text)
+    assert len(page.attrs("circle", "marker")) == 1
+
+
+def test_fixed_axis_keeps_the_margin_range_when_beta_moves(client):
+    base = {f"inputs.{k}": ", ".join(map(str, v)) for k, v in PAIRS.items()} | {"params.beta": "1"}
+    scaled = Page(client.post("/losses/dpo", data=base, headers=HTML).text)
+    fixed = Page(client.post("/losses/dpo", data=base | {"chart.axis": "fixed"}, headers=HTML).text)
+    # β = 1 scales the axis to ±5, leaving only the margins 1.5 and 0 on it; the fixed axis keeps
+    # the default β's ±50, where all four pairs are.
+    assert len(scaled.attrs("circle", "marker")) == 2 + 1  # + the β dot of the sweep chart
+    assert len(fixed.attrs("circle", "marker")) == 4 + 1
+    # The address carries the choice too.
+    query = urlencode(base | {"chart.axis": "fixed"})
+    shared = client.get(f"/losses/dpo?{query}", headers=HTML).text
+    assert len(Page(shared).attrs("circle", "marker")) == 4 + 1

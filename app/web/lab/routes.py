@@ -322,7 +322,8 @@ def losses_page(request: Request, templates: TemplatesDep):
 @page_router.get("/losses/{loss_id}", response_class=HTMLResponse, name="loss_page")
 def loss_page(request: Request, templates: TemplatesDep, loss_id: str, preset: str | None = None):
     spec = get_spec(loss_id)
-    state = {k: v for k, v in request.query_params.items() if k.startswith(("inputs.", "params."))}
+    fields = ("inputs.", "params.", "chart.")
+    state = {k: v for k, v in request.query_params.items() if k.startswith(fields)}
     if state:  # a shared or bookmarked state: the form's fields, carried in the URL
         return _form_page(request, templates, spec, state)
     names = [p.name for p in spec.presets]

@@ -13,7 +13,7 @@ import numpy as np
 
 from app.errors import InvalidInput
 from app.losses.compute import curve, sweep
-from app.losses.curves import CURVES
+from app.losses.curves import CURVES, default_range
 from app.losses.registry import LOSSES, by_family, has_curve
 from app.losses.result import LossResult
 from app.losses.spec import LossSpec, Preset
@@ -197,19 +197,58 @@ def catalog_page(shown: list[str] | None = None) -> dict[str, Any]:
     }
 
 
-def curve_charts(spec: LossSpec, params: Mapping[str, Any]) -> list[str]:
-    """Two charts, loss and slope, since the slope is often an order of magnitude smaller."""
+# Losses whose per-example value is a function of Δ alone (with these options), so each of the
+# user's pairs lies on the curve at its own margin.
+ON_THE_CURVE = {"dpo", "ipo", "robust-dpo", "hinge", "discopop", "exo-pair"}
+
+
+def example_markers(
+    spec: LossSpec, params: Mapping[str, Any], result: LossResult | None
+) -> list[Marker]:
+    """The user's pairs as points (Δ_i, ℓ_i) on the curve, where they do lie on it."""
+    if result is None or spec.id not in ON_THE_CURVE or result.chosen_rewards is None:
+        return []
+    if params.get("f_divergence_type", "reverse_kl") != "reverse_kl" or params.get("use_weighting"):
+        return []
+    margins = (result.chosen_rewards - result.rejected_rewards) / params["beta"]
+    return [
+        Marker(float(m), float(v), f"example {i}")
+        for i, (m, v) in enumerate(zip(margins, result.per_example, strict=True))
+        if np.isfinite(m)
+    ][:200]
+
+
+def curve_charts(
+    spec: LossSpec,
+    params: Mapping[str, Any],
+    *,
+    result: LossResult | None = None,
+    fixed_axis: bool = False,
+) -> list[str]:
+    """Two charts, loss and slope, since the slope is often an order of magnitude smaller.
+
+    ``fixed_axis`` keeps the x range of the default parameters, so moving β visibly changes the
+    curve instead of rescaling the axis with it.
+    """
     if not has_curve(spec.id):
         return []
-    data = curve(spec.id, params)
+    bounds = {}
+    if fixed_axis:
+        lo, hi = default_range(spec.id, spec.defaults())
+        bounds = {"lo": lo, "hi": hi}
+    data = curve(spec.id, params, **bounds)
     margins = data["margins"]
+    lo, hi = float(margins[0]), float(margins[-1])
+    markers = [m for m in example_markers(spec, params, result) if lo <= m.x <= hi]
     return [
         line_chart(
             [Series("loss", margins, data["loss"])],
             chart_id=f"curve-{spec.id}",
-            title=f"{spec.name}: loss against the margin",
+            title=f"{spec.name}: loss against the margin"
+            + (", with your examples as points" if markers else ""),
             x_label=data["margin"],
             y_label="loss",
+            markers=markers,
         ),
         line_chart(
             [Series("d loss / d margin", margins, data["dloss_dmargin"], dashed=True)],
@@ -337,7 +376,8 @@ def loss_page(
     charts: list[str] = []
     if not any(e["field"].startswith("params.") for e in errors):
         try:
-            charts = curve_charts(spec, effective)
+            fixed = (raw or {}).get("chart.axis") == "fixed"
+            charts = curve_charts(spec, effective, result=result, fixed_axis=fixed)
         except InvalidInput:  # a curve that overflows must not hide the result
             charts = []
     sweep_svg = None
@@ -354,6 +394,7 @@ def loss_page(
         # Errors name the field as its form label does (the input or parameter name alone).
         "errors": [{**e, "label": e["field"].split(".", 1)[-1]} for e in errors],
         "curve_svgs": charts,
+        "fixed_axis": (raw or {}).get("chart.axis") == "fixed",
         "json_url": f"{LOSSES_API}/{spec.id}",
         "nav_section": "losses",
         "curve_json_url": f"{LOSSES_API}/{spec.id}/curve" if has_curve(spec.id) else None,
