@@ -78,8 +78,15 @@ def _like(item: InputSpec, template: Any, draw: Any, extreme: bool = False) -> A
 def _param(spec: ParamSpec, preset: dict[str, Any], draw: Any, extreme: bool = False) -> Any:
     if spec.name in preset or spec.kind == "int":
         return preset.get(spec.name, spec.default)  # ints fix group sizes that must divide n
+    if spec.name == "f_divergence_type" and not extreme:
+        # forward KL's score 1 − e^(−ρ) overflows for ρ < −709 (in TRL as here): extreme test.
+        return draw(st.sampled_from(("reverse_kl", "js_divergence", "alpha_divergence")))
     if spec.kind == "choice":
         return draw(st.sampled_from(spec.choices))
+    if spec.kind == "choices":  # a mixture's loss types; their weights are then left at 1
+        return draw(st.lists(st.sampled_from(spec.choices), min_size=1, max_size=4, unique=True))
+    if spec.kind == "floats":
+        return None
     if spec.default is None and spec.nullable:
         return None
     if spec.name == "alpha" and not extreme:
@@ -87,9 +94,6 @@ def _param(spec: ParamSpec, preset: dict[str, Any], draw: Any, extreme: bool = F
         return draw(st.floats(-0.1, 0.1))
     if spec.kind == "bool":
         return draw(st.booleans())
-    if spec.name == "f_divergence_type" and not extreme:
-        # forward KL's score 1 − e^(−ρ) overflows for ρ < −709 (in TRL as here): extreme test.
-        return draw(st.sampled_from(("reverse_kl", "js_divergence", "alpha_divergence")))
     low = 0.0 if spec.low is None else spec.low
     high = low + 100.0 if spec.high is None else spec.high
     if spec.low_open and not extreme:
