@@ -51,16 +51,21 @@ def test_typing_an_input_recomputes_and_marks_a_bad_field(page, watch, live_serv
 
 def test_a_shared_address_restores_the_state(page, watch, live_server):
     page.goto(live_server.url + "/losses/dpo")
+    page.wait_for_load_state("load")  # leaving mid-load would abort the logo's request
     page.locator("input[name='params.beta']").fill("0.5")
     page.wait_for_function("() => location.search.includes('params.beta=0.5')")
     shared = page.url
     value = loss_cell(page)
 
     page.goto(live_server.url + "/losses/dpo")  # somewhere else first
+    page.wait_for_load_state("load")
     assert loss_cell(page) != value
     page.goto(shared)
     assert page.locator("input[name='params.beta']").input_value() == "0.5"
     assert loss_cell(page) == value
+    # Three navigations in a row can cancel the logo image of the page being left; that abort
+    # is the browser's, not a failed request of the lab.
+    watch.errors[:] = [e for e in watch.errors if not e.endswith("mark.svg net::ERR_ABORTED")]
     assert_clean(watch)
 
 
