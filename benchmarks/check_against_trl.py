@@ -249,15 +249,30 @@ def main() -> None:
     rows += check_cpo_simpo()
     rows.append(check_orpo())
     rows += extra_checks()
-    print(f"{'loss':16} {'max |Δ| loss':>14} {'max |Δ| per-ex':>15}  TRL code")
+    print(f"{'loss':28} {'max |Δ| loss':>14} {'max |Δ| per-ex':>15}  TRL code")
     for loss_id, mean_diff, example_diff, where in rows:
         per = "—" if np.isnan(example_diff) else f"{example_diff:.3e}"
-        print(f"{loss_id:16} {mean_diff:14.3e} {per:>15}  {where}")
+        print(f"{loss_id:28} {mean_diff:14.3e} {per:>15}  {where}")
+    print(f"\n{'loss / option':36} {'max |Δ|':>10} {'max rel':>10}  TRL code")
+    for label, diff, rel, where in more_checks():
+        print(f"{label:36} {diff:10.3e} {rel:10.3e}  {where}")
     print(
-        "\nNot compared: grpo-advantages and rloo-advantages (TRL computes them inline while "
-        "generating,\nnot in a callable function) and ppo-clip (TRL 1.16 ships no PPOTrainer); "
-        "dpo with label_smoothing > 0\n(TRL 1.16's sigmoid loss has no label smoothing)."
+        "\nNot compared here: bco (TRL 1.13) and ppo (TRL 1.12) need the last releases that had "
+        "those trainers:\nsee benchmarks/trl_legacy_checks.py. ppo-clip is the clipped term "
+        "alone (ppo compares the full step);\ndpo with label_smoothing > 0 (TRL 1.16's sigmoid "
+        "loss has no label smoothing)."
     )
+
+
+def more_checks() -> list[tuple[str, float, float, str]]:
+    """The losses and options compared on per-token inputs (absolute and relative differences)."""
+    from benchmarks.trl_dpo_checks import check_token_losses
+    from benchmarks.trl_more_checks import POLICY_CHECKS, check_apo_zero_unpaired, check_cpo
+
+    rows = check_token_losses(RNG) + check_cpo(RNG) + check_apo_zero_unpaired(RNG)
+    for check in POLICY_CHECKS:
+        rows += check(RNG)
+    return rows
 
 
 def extra_checks() -> list[tuple[str, float, float, str]]:
@@ -365,15 +380,22 @@ def check_grpo() -> list[tuple[str, float, float, str]]:
     old = [np.minimum(row, -1e-3) for row in ragged(0.3, theta)]
     ref = [np.minimum(row, -1e-3) for row in ragged(0.2, theta)]
     advantages = RNG.normal(0, 1, len(lengths))
-    for loss_type in ("grpo", "bnpo", "dr_grpo", "dapo"):
+    variants = [(lt, "token", False) for lt in ("grpo", "bnpo", "dr_grpo", "dapo")] + [
+        ("grpo", "token", True),
+        ("cispo", "token", True),
+        ("sapo", "token", True),
+        ("grpo", "sequence", True),
+        ("dapo", "sequence", False),
+    ]
+    for loss_type, level, bias_kl in variants:
         worst = 0.0
-        for beta, eps, eps_high in ((0.04, 0.2, 0.2), (0.0, 0.2, 0.28), (0.1, 0.1, 0.3)):
+        for beta, eps, eps_high in ((0.04, 0.2, 0.2), (0.0, 0.2, 0.28), (0.1, 0.1, 5.0)):
             model = SimpleNamespace(training=False)
             stub = SimpleNamespace(
                 model=model,
                 top_entropy_quantile=1.0,
                 off_policy_mask_threshold=None,
-                importance_sampling_level="token",
+                importance_sampling_level=level,
                 beta=beta,
                 loss_type=loss_type,
                 epsilon_low=eps,
@@ -384,7 +406,12 @@ def check_grpo() -> list[tuple[str, float, float, str]]:
                 current_gradient_accumulation_steps=1,
                 aux_loss_enabled=False,
                 _entropy_bonus_enabled=False,
-                args=SimpleNamespace(use_bias_correction_kl=False, delta=None),
+                args=SimpleNamespace(
+                    use_bias_correction_kl=bias_kl,
+                    delta=None,
+                    sapo_temperature_pos=1.0,
+                    sapo_temperature_neg=1.05,
+                ),
                 accelerator=SimpleNamespace(
                     gather=lambda x: x,
                     gather_for_metrics=lambda x: x,
@@ -415,6 +442,8 @@ def check_grpo() -> list[tuple[str, float, float, str]]:
                 "epsilon_high": eps_high,
                 "loss_type": loss_type,
                 "max_completion_length": 16,
+                "importance_sampling_level": level,
+                "use_bias_correction_kl": bias_kl,
             }
             ours = compute(
                 "grpo",
@@ -427,9 +456,8 @@ def check_grpo() -> list[tuple[str, float, float, str]]:
                 params,
             ).loss
             worst = max(worst, abs(ours - theirs))
-        rows.append(
-            (f"grpo/{loss_type}", worst, float("nan"), "GRPOTrainer._compute_loss (token level)")
-        )
+        label = f"grpo/{loss_type}/{level}{'/bias-kl' if bias_kl else ''}"
+        rows.append((label, worst, float("nan"), "GRPOTrainer._compute_loss"))
     return rows
 
 

@@ -50,6 +50,10 @@ def logps(n: int, *, floor: float = LOGP_FLOOR) -> st.SearchStrategy[np.ndarray]
 
 
 def _value(item: InputSpec, draw: Any, extreme: bool) -> float:
+    if item.name == "old_logps" and not extreme:
+        # RLOO's ratio is per sequence, exp(Σθ − old): real old log-probs sit near the drawn
+        # tokens' sum (≥ −20 per token), not a free draw down to −1000, whose ratio overflows.
+        return draw(st.floats(-20.0, 0.0))
     high = VALUE_BOUND if item.max_value is None else item.max_value
     if item.kind == "ragged" and not extreme:
         low, high = (TOKEN_LOGP_FLOOR, high) if item.max_value == 0.0 else (-20.0, 20.0)
@@ -74,10 +78,22 @@ def _like(item: InputSpec, template: Any, draw: Any, extreme: bool = False) -> A
 def _param(spec: ParamSpec, preset: dict[str, Any], draw: Any, extreme: bool = False) -> Any:
     if spec.name in preset or spec.kind == "int":
         return preset.get(spec.name, spec.default)  # ints fix group sizes that must divide n
+    if spec.name == "f_divergence_type" and not extreme:
+        # forward KL's score 1 − e^(−ρ) overflows for ρ < −709 (in TRL as here): extreme test.
+        return draw(st.sampled_from(("reverse_kl", "js_divergence", "alpha_divergence")))
     if spec.kind == "choice":
         return draw(st.sampled_from(spec.choices))
+    if spec.kind == "choices":  # a mixture's loss types; their weights are then left at 1
+        return draw(st.lists(st.sampled_from(spec.choices), min_size=1, max_size=4, unique=True))
+    if spec.kind == "floats":
+        return None
     if spec.default is None and spec.nullable:
         return None
+    if spec.name == "alpha" and not extreme:
+        # AlphaPO's e^(−αℓ) at ℓ = −1000 (a summed log-prob) stays representable for |α| ≤ 0.1.
+        return draw(st.floats(-0.1, 0.1))
+    if spec.kind == "bool":
+        return draw(st.booleans())
     low = 0.0 if spec.low is None else spec.low
     high = low + 100.0 if spec.high is None else spec.high
     if spec.low_open and not extreme:
@@ -184,7 +200,8 @@ def test_simpo_with_gamma_zero_equals_cpo_without_nll(
 PERMUTABLE = sorted(
     loss_id
     for loss_id, spec in LOSSES.items()
-    if loss_id not in ("grpo-advantages", "rloo-advantages")  # groups are consecutive runs
+    # Groups are consecutive runs; AOT matches sorted ranks, so its values are per rank.
+    if loss_id not in ("grpo-advantages", "rloo-advantages", "aot", "aot-pair")
 )
 
 

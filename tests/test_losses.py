@@ -31,7 +31,14 @@ REF_FOUR = (
     "reference_chosen_logps",
     "reference_rejected_logps",
 )
-REF_LOSSES = [k for k, s in LOSSES.items() if tuple(i.name for i in s.inputs) == REF_FOUR]
+# Losses of one pair at a time on the four summed inputs (AOT sorts across the batch, dpo-norm
+# and the mixture need more inputs).
+REF_LOSSES = [
+    k
+    for k, s in LOSSES.items()
+    if tuple(i.name for i in s.inputs[:4]) == REF_FOUR
+    and k not in ("aot", "aot-pair", "dpo-norm", "mixture")
+]
 
 
 def softplus(x: float) -> float:  # log(1 + e^x), written out for hand values
@@ -219,15 +226,16 @@ def test_kto_reference_point_is_clipped_at_zero():
 
 
 def test_grpo_advantages_by_hand():
-    # DeepSeekMath, arXiv 2402.03300, Sec. 4.1.2. Group [1, 0, 0, 1]: mean ½, sample std √(1/3).
+    # DeepSeekMath, arXiv 2402.03300, Sec. 4.1.2. Group [1, 0, 0, 1]: mean ½, sample std √(1/3),
+    # its Bessel factor 4/3 a float32 number as in TRL's nanstd.
     result = compute("grpo-advantages", {"rewards": [1.0, 0.0, 0.0, 1.0]}, {"num_generations": 4})
-    a = 0.5 / (math.sqrt(1 / 3) + 1e-4)
+    a = 0.5 / (math.sqrt(0.25 * float(np.float32(4) / np.float32(3))) + 1e-4)
     assert result.per_example.tolist() == pytest.approx([a, -a, -a, a], rel=1e-13)
     rewards = {"rewards": [1.0, 0.0, 3.0, 5.0]}
     none = compute("grpo-advantages", rewards, {"num_generations": 2, "scale_rewards": "none"})
     assert none.per_example.tolist() == [0.5, -0.5, -1.0, 1.0]
     batch = compute("grpo-advantages", rewards, {"num_generations": 2, "scale_rewards": "batch"})
-    s = float(np.std([1.0, 0.0, 3.0, 5.0], ddof=1))
+    s = math.sqrt(float(np.var([1.0, 0.0, 3.0, 5.0])) * float(np.float32(4) / np.float32(3)))
     expected = [0.5 / (s + 1e-4), -0.5 / (s + 1e-4), -1 / (s + 1e-4), 1 / (s + 1e-4)]
     assert batch.per_example.tolist() == pytest.approx(expected, rel=1e-13)
 
@@ -272,12 +280,18 @@ def test_grpo_clipping_and_k3_kl_by_hand():
         "advantages": [1.0, -1.0],
     }
     kl = math.exp(LN2) - LN2 - 1  # k3 at d = ref − θ = log 2: 1 − log 2
-    result = compute("grpo", inputs, {"beta": 0.1, "epsilon": 0.2})
+    paper = {"beta": 0.1, "epsilon": 0.2, "use_bias_correction_kl": False}
+    result = compute("grpo", inputs, paper)
     assert result.per_example.tolist() == pytest.approx(
         [-1.2 + 0.1 * kl, 2.0 + 0.1 * kl], rel=1e-12
     )
     assert result.details["clip_ratio"] == 0.5
     assert result.details["mean_kl"] == pytest.approx(kl, rel=1e-12)
+    # TRL's default KL bias correction (DeepSeek-V3.2, arXiv 2512.02556) weights KL_t by r_t = 2.
+    corrected = compute("grpo", inputs, {"beta": 0.1, "epsilon": 0.2})
+    assert corrected.per_example.tolist() == pytest.approx(
+        [-1.2 + 0.2 * kl, 2.0 + 0.2 * kl], rel=1e-12
+    )
     high = compute("grpo", inputs, {"beta": 0.0, "epsilon": 0.2, "epsilon_high": 0.28})
     assert high.per_example.tolist() == pytest.approx([-1.28, 2.0])
 
@@ -326,6 +340,20 @@ def _margin_inputs(loss_id: str, margin: float) -> dict:
             "policy_rejected_logps": [min(0.0, margin)],
             **extra,
         }
+    if loss_id == "kto":
+        zero = [-10.0]
+        return {
+            "policy_logps": [min(0.0, margin) - 10.0],
+            "reference_logps": [min(0.0, -margin) - 10.0],
+            "labels": [True],
+            "policy_kl_logps": zero,
+            "reference_kl_logps": zero,
+        }
+    if loss_id == "dpo-norm":
+        return ratios([margin / 2], [-margin / 2]) | {
+            "chosen_lengths": [1],
+            "rejected_lengths": [1],
+        }
     return ratios([margin / 2], [-margin / 2])
 
 
@@ -365,6 +393,16 @@ def _batch_of(loss_id: str, size: int) -> tuple[dict, dict, int]:
         group = inputs["rewards"][:g]
         reps = max(1, size // g) if size > 1 else 1
         return {"rewards": _tile(group, reps)}, params, reps * g
+    ragged = [k for k in inputs if spec.input(k).kind == "ragged"]
+    if ragged and spec.inputs[0].kind != "ragged":  # pairwise losses given token by token
+        n = len(inputs[ragged[0]])
+        tokens = max(sum(len(row) for row in inputs[k]) for k in ragged)
+        reps = 1 if size == 1 else size // tokens
+        out = {
+            k: (v[:1] if size == 1 else _tile(v, reps)) if isinstance(v, list) else v
+            for k, v in inputs.items()
+        }
+        return out, params, 1 if size == 1 else reps * n
     if spec.inputs[0].kind == "ragged":
         names = [i.name for i in spec.inputs if i.name in inputs]
         reps = 1 if size == 1 else size // len(inputs[names[0]][0])
@@ -486,7 +524,9 @@ def test_permuting_examples_permutes_results(loss_id):
         for k, v in preset.inputs.items()
     }
     result = compute(loss_id, permuted, preset.params)
-    np.testing.assert_allclose(result.per_example, base.per_example[order], rtol=1e-13)
+    # AOT matches sorted ranks, so its per-rank values do not move with the pairs.
+    expected = base.per_example if loss_id in ("aot", "aot-pair") else base.per_example[order]
+    np.testing.assert_allclose(result.per_example, expected, rtol=1e-13)
     assert result.loss == pytest.approx(base.loss, rel=1e-12, abs=1e-15)
 
 
@@ -691,7 +731,7 @@ def test_curve_rejects_bad_ranges(kwargs, field):
 
 def test_curve_of_a_non_pairwise_loss_is_422():
     with pytest.raises(AtlasError) as caught:
-        curve("kto", {})
+        curve("grpo", {})
     assert isinstance(caught.value, InvalidInput) and "dpo" in caught.value.details
 
 
@@ -719,6 +759,12 @@ def test_registry_entry_is_complete(loss_id):
     for param in spec.params:
         if param.kind == "choice":
             assert param.default in param.choices
+        elif param.kind == "choices":
+            assert set(param.default) <= set(param.choices)
+        elif param.kind == "floats":
+            assert param.default is None or all(param.in_range(v) for v in param.default)
+        elif param.kind == "bool":
+            assert isinstance(param.default, bool)
         elif param.default is not None:
             assert param.in_range(param.default), param.name
     assert len({item.name for item in spec.inputs}) == len(spec.inputs)
@@ -764,7 +810,8 @@ def test_registry_paper_ids_exist_with_the_same_arxiv_id():
 MODULES = [
     "app.losses._numeric", "app.losses.pairwise", "app.losses.reference_free",
     "app.losses.reward_model", "app.losses.unpaired", "app.losses.policy_gradient",
-    "app.losses.curves", "app.losses.compute", "app.web.lab.svg", "app.web.lab.mathml",
+    "app.losses.curves", "app.losses.compute", "app.losses.pairwise_variants",
+    "app.web.lab.svg", "app.web.lab.mathml",
 ]  # fmt: skip
 
 

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import math
 from html.parser import HTMLParser
+from urllib.parse import urlencode
 
 import pytest
 
 from app.losses.compute import MAX_ELEMENTS
-from app.losses.registry import LOSSES, get_spec
+from app.losses.curves import CURVES
+from app.losses.registry import LOSSES, get_spec, has_curve
 from app.losses.registry_pairwise import PAIRS
 
 HTML = {"accept": "text/html"}
@@ -187,8 +189,8 @@ def test_bad_curve_query_is_422(client, path, field):
     assert field in [d["field"] for d in response.json()["error"]["details"]]
 
 
-def test_curve_of_kto_is_422_listing_losses_with_curves(client):
-    response = client.get("/api/v1/losses/kto/curve")
+def test_curve_of_grpo_is_422_listing_losses_with_curves(client):
+    response = client.get("/api/v1/losses/grpo/curve")
     assert response.status_code == 422 and "dpo" in response.json()["error"]["details"]
 
 
@@ -211,7 +213,13 @@ def test_catalog_page_lists_the_api_catalog(client):
     api_ids = [loss["id"] for loss in client.get("/api/v1/losses").json()["losses"]]
     assert sorted(cards) == sorted(api_ids)
     assert len(page.attrs("math")) == len(api_ids)  # one MathML formula per loss, no math JS
-    assert page.attrs("svg", "loss-chart") and len(page.attrs("polyline")) >= 13
+    # The overlay draws the default handful (KTO among them); the picker offers every curve.
+    assert page.attrs("svg", "loss-chart") and len(page.attrs("polyline")) == 5
+    picker = [a["value"] for a in page.attrs("input") if a.get("name") == "show"]
+    assert "kto" in picker and len(picker) == len(CURVES)
+    chosen = Page(client.get("/losses?show=dpo&show=exo-pair", headers=HTML).text)
+    assert len(chosen.attrs("polyline")) == 2
+    assert client.get("/losses?show=grpo", headers=HTML).status_code == 422
     assert [a["href"] for a in page.attrs("a", "json-twin")] == ["/api/v1/losses"]
     assert {"href": "/papers/rafailov2023-dpo", "class": "paper-link"} in page.attrs(
         "a", "paper-link"
@@ -234,9 +242,10 @@ def test_loss_page_agrees_with_its_json_twin(client, loss_id):
     for paper_id in spec.paper_ids:
         assert any(a["href"] == f"/papers/{paper_id}" for a in page.attrs("a", "paper-link"))
     assert page.attrs("form", "loss-form")[0]["method"] == "post"
-    assert bool(page.attrs("svg", "loss-chart")) == (
-        api["chosen_rewards"] is not None and loss_id != "kto"
-    )
+    curve_charts = [
+        a for a in page.attrs("svg", "loss-chart") if a["aria-labelledby"].startswith("curve-")
+    ]
+    assert bool(curve_charts) == has_curve(loss_id)
     _no_inline_code(page)
 
 
@@ -283,7 +292,7 @@ def test_every_loss_route_is_documented_with_a_model_and_an_example(client):
     spec = client.get("/openapi.json").json()
     schemas = spec["components"]["schemas"]
     paths = {p: ops for p, ops in spec["paths"].items() if p.startswith("/api/v1/losses")}
-    assert len(paths) == 3
+    assert len(paths) == 4  # list, describe + compute, curve, sweep
     for ops in paths.values():
         for op in ops.values():
             assert op["summary"] and op["description"]
@@ -292,3 +301,65 @@ def test_every_loss_route_is_documented_with_a_model_and_an_example(client):
             assert schemas[name].get("examples"), name
     body = paths["/api/v1/losses/{loss_id}"]["post"]["requestBody"]["content"]["application/json"]
     assert schemas[body["schema"]["$ref"].rsplit("/", 1)[-1]]["examples"]
+
+
+def test_sweep_returns_the_loss_at_each_beta(client):
+    body = {"inputs": PAIRS, "params": {"label_smoothing": 0.1}, "lo": 0.1, "hi": 2.0, "points": 5}
+    response = client.post("/api/v1/losses/dpo/sweep", json=body)
+    assert response.status_code == 200
+    data = response.json()
+    assert data["param"] == "beta" and len(data["values"]) == len(data["loss"]) == 5
+    at = client.post(
+        "/api/v1/losses/dpo",
+        json={"inputs": PAIRS, "params": {"label_smoothing": 0.1, "beta": 2.0}},
+    ).json()["loss"]
+    assert data["loss"][-1] == pytest.approx(at, rel=1e-15)
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"param": "loss_type"}, None),
+        ({"lo": 3.0, "hi": 1.0}, "sweep.lo"),
+        ({"points": 1000}, "sweep.points"),
+        ({"hi": 500.0}, "sweep.hi"),
+    ],
+)
+def test_bad_sweep_is_422_in_the_shared_shape(client, body, field):
+    response = client.post("/api/v1/losses/dpo/sweep", json={"inputs": PAIRS, **body})
+    assert response.status_code == 422
+    error = response.json()["error"]
+    assert error["status"] == 422 and error["message"]
+    if field:
+        assert field in [d["field"] for d in error["details"]]
+
+
+def test_loss_page_plots_loss_against_beta(client):
+    page = Page(client.get("/losses/dpo", headers=HTML).text)
+    assert [a for a in page.attrs("svg", "loss-chart") if a["aria-labelledby"] == "sweep-dpo-title"]
+
+
+def test_loss_page_draws_your_examples_on_the_curve(client):
+    # The four preset pairs have margins 10, 1.5, −6 and 0: all inside ±5/β = ±50.
+    # Each count below includes one more dot: the current β on the loss-against-β chart.
+    page = Page(client.get("/losses/dpo", headers=HTML).text)
+    assert len(page.attrs("circle", "marker")) == 4 + 1
+    # f-DPO's scores are not the plotted margin, so the points are left off.
+    form = {"params.f_divergence_type": "js_divergence"}
+    form |= {f"inputs.{k}": ", ".join(map(str, v)) for k, v in PAIRS.items()}
+    page = Page(client.post("/losses/dpo", data=form, headers=HTML).text)
+    assert len(page.attrs("circle", "marker")) == 1
+
+
+def test_fixed_axis_keeps_the_margin_range_when_beta_moves(client):
+    base = {f"inputs.{k}": ", ".join(map(str, v)) for k, v in PAIRS.items()} | {"params.beta": "1"}
+    scaled = Page(client.post("/losses/dpo", data=base, headers=HTML).text)
+    fixed = Page(client.post("/losses/dpo", data=base | {"chart.axis": "fixed"}, headers=HTML).text)
+    # β = 1 scales the axis to ±5, leaving only the margins 1.5 and 0 on it; the fixed axis keeps
+    # the default β's ±50, where all four pairs are.
+    assert len(scaled.attrs("circle", "marker")) == 2 + 1  # + the β dot of the sweep chart
+    assert len(fixed.attrs("circle", "marker")) == 4 + 1
+    # The address carries the choice too.
+    query = urlencode(base | {"chart.axis": "fixed"})
+    shared = client.get(f"/losses/dpo?{query}", headers=HTML).text
+    assert len(Page(shared).attrs("circle", "marker")) == 4 + 1

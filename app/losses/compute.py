@@ -19,6 +19,7 @@ from app.losses.curves import CURVES, default_range, margin_curve
 from app.losses.registry import get_spec
 from app.losses.result import LossResult
 from app.losses.spec import InputSpec, LossSpec, ParamSpec
+from app.losses.tokens import token_name
 
 MAX_ELEMENTS = 10_000
 MAX_CURVE_POINTS = 1001
@@ -40,11 +41,13 @@ def compute(
     spec = get_spec(loss_id)
     arrays, errors = convert_inputs(spec, inputs)
     values, param_errors = convert_params(spec, params or {})
-    errors += param_errors
+    errors += param_errors + _form_errors(spec, inputs, values)
     if not errors and spec.check is not None:
         errors += spec.check(arrays, values)
     if errors:
         raise _invalid(loss_id, errors)
+    if spec.prepare is not None:
+        arrays = spec.prepare(arrays, values)
     # An overflow anywhere, even in an intermediate such as a standard deviation, is the caller's
     # 422 rather than a wrong finite number; the functions opt out locally where inf is the right
     # limit (a ratio exp(Δ) that overflows), and _check_finite then reports a non-finite result.
@@ -164,9 +167,39 @@ def convert_inputs(spec: LossSpec, inputs: Mapping[str, Any]) -> tuple[dict[str,
     return arrays, errors
 
 
+def _form_errors(spec: LossSpec, inputs: Any, values: Mapping[str, Any]) -> list[Error]:
+    """An input with a per-token twin must be given in exactly one of its two forms."""
+    if not isinstance(inputs, Mapping):
+        return []
+    names = {item.name for item in spec.inputs}
+    given = {name for name, value in inputs.items() if value is not None}
+    errors = []
+    for item in spec.inputs:
+        twin = token_name(item.name)
+        if item.kind != "vector" or twin not in names:
+            continue
+        if item.name in given and twin in given:
+            errors.append(
+                _err(["inputs", twin], f"is given together with inputs.{item.name}; give one")
+            )
+        elif item.name not in given and twin not in given:
+            if values.get("reference_free") and item.name.startswith("reference"):
+                continue
+            errors.append(
+                _err(
+                    ["inputs", item.name],
+                    f"is missing; give it (one number per sequence) or inputs.{twin} "
+                    "(one list of per-token log-probs per sequence)",
+                )
+            )
+    return errors
+
+
 def _convert(item: InputSpec, raw: Any) -> tuple[Any, str | None]:
     if item.kind == "ragged":
         return _ragged(item, raw)
+    if item.kind == "table":
+        return _table(raw)
     if item.kind == "number_or_vector" and _is_number(raw):
         value = _as_float(raw)
         if value is None:
@@ -282,6 +315,29 @@ def _ragged(item: InputSpec, raw: Any) -> tuple[list[np.ndarray] | None, str | N
     return rows, None
 
 
+def _table(raw: Any) -> tuple[np.ndarray | None, str | None]:
+    """Rows of numbers or nulls, all of one length; nulls become NaN."""
+    if not isinstance(raw, (list, tuple)) or not raw:
+        return None, "must be a non-empty list of rows, each a list of numbers or nulls"
+    if not all(isinstance(row, (list, tuple)) for row in raw):
+        return None, "must be a list of rows, each a list of numbers or nulls"
+    width = len(raw[0])
+    if width == 0 or len(raw) * width > MAX_ELEMENTS:
+        return None, f"must have 1 to {MAX_ELEMENTS} entries in all"
+    out = np.full((len(raw), width), np.nan)
+    for i, row in enumerate(raw):
+        if len(row) != width:
+            return None, f"row {i} has {len(row)} entries, row 0 has {width}; rows must match"
+        for j, value in enumerate(row):
+            if value is None:
+                continue
+            number = _as_float(value) if _is_number(value) else None
+            if number is None:
+                return None, f"row {i}, entry {j}: must be a finite number or null"
+            out[i, j] = number
+    return out, None
+
+
 def _length_errors(spec: LossSpec, arrays: Mapping[str, Any]) -> list[Error]:
     """Inputs sharing a length symbol must agree; the odd ones out (not the majority) are named."""
     errors: list[Error] = []
@@ -308,13 +364,19 @@ def _length_errors(spec: LossSpec, arrays: Mapping[str, Any]) -> list[Error]:
                 )
     if errors:
         return errors
-    ragged = [
-        (item.name, arrays[item.name])
-        for item in spec.inputs
-        if item.kind == "ragged" and item.name in arrays
-    ]
+    token_groups: dict[str, list[tuple[str, Any]]] = {}
+    for item in spec.inputs:
+        if item.kind == "ragged" and item.name in arrays:
+            token_groups.setdefault(item.tokens, []).append((item.name, arrays[item.name]))
+    for ragged in token_groups.values():
+        errors += _token_errors(ragged)
+    return errors
+
+
+def _token_errors(ragged: list[tuple[str, Any]]) -> list[Error]:
+    errors: list[Error] = []
+    first_name, first_rows = ragged[0]
     for name, rows in ragged[1:]:
-        first_name, first_rows = ragged[0]
         for index, (row, other) in enumerate(zip(rows, first_rows, strict=True)):
             if len(row) != len(other):
                 errors.append(
@@ -361,6 +423,12 @@ def convert_params(spec: LossSpec, params: Mapping[str, Any]) -> tuple[dict[str,
 def _param(item: ParamSpec, raw: Any) -> tuple[Any, str | None]:
     if raw is None:
         return (None, None) if item.nullable else (None, f"must be {item.range_text()}, got null")
+    if item.kind == "bool":
+        if isinstance(raw, (bool, np.bool_)):
+            return bool(raw), None
+        return None, f"must be true or false, got {raw!r:.40}"
+    if item.kind in ("choices", "floats"):
+        return _list_param(item, raw)
     if item.kind == "choice":
         if raw in item.choices:
             return raw, None
@@ -379,6 +447,27 @@ def _param(item: ParamSpec, raw: Any) -> tuple[Any, str | None]:
     if not item.in_range(raw):
         return None, f"must be in {item.range_text()}, got {raw:g}"
     return raw, None
+
+
+def _list_param(item: ParamSpec, raw: Any) -> tuple[Any, str | None]:
+    if not isinstance(raw, (list, tuple)) or not raw:
+        return None, f"must be a non-empty list ({item.range_text()})"
+    if len(raw) > 32:
+        return None, f"has {len(raw)} entries; at most 32 are accepted"
+    values = []
+    for index, value in enumerate(raw):
+        if item.kind == "choices":
+            if value not in item.choices:
+                return None, f"entry {index} is {value!r:.40}; each entry must be one of " + (
+                    ", ".join(item.choices)
+                )
+            values.append(value)
+            continue
+        number = _as_float(value) if _is_number(value) else None
+        if number is None or not item.in_range(number):
+            return None, f"entry {index} must be a number in {item.range_text()}, got {value!r:.40}"
+        values.append(number)
+    return tuple(values), None
 
 
 # ---------------------------------------------------------------------------------------- result
@@ -410,3 +499,59 @@ def _overflow(loss_id: str, fields: list[str], what: str) -> InvalidInput:
         "and these params",
         [_err(["result", name], f"overflows float64 ({what})") for name in fields],
     )
+
+
+MAX_SWEEP_POINTS = 101
+
+
+def sweep(
+    loss_id: str,
+    inputs: Mapping[str, Any],
+    params: Mapping[str, Any] | None = None,
+    *,
+    param: str = "beta",
+    lo: float | None = None,
+    hi: float | None = None,
+    points: int = 41,
+) -> dict[str, Any]:
+    """The batch loss on ``inputs`` at ``points`` values of one float parameter in [lo, hi]
+    (default: the parameter's range, capped at 10 × its default), the other params fixed.
+
+    >>> data = sweep("dpo", {n: [-3.0] for n in ("policy_chosen_logps", "policy_rejected_logps",
+    ...     "reference_chosen_logps", "reference_rejected_logps")}, points=3, lo=0.5, hi=1.5)
+    >>> [round(v, 6) for v in data["loss"]]
+    [0.693147, 0.693147, 0.693147]
+    """
+    spec = get_spec(loss_id)
+    floats = [p.name for p in spec.params if p.kind == "float"]
+    if param not in floats:
+        raise InvalidInput(
+            f"loss {loss_id!r} has no float parameter {param!r}; its float parameters are listed "
+            "in details",
+            floats,
+        )
+    item = spec.param(param)
+    errors: list[Error] = []
+    if not 2 <= points <= MAX_SWEEP_POINTS:
+        errors.append(
+            _err(
+                ["sweep", "points"], f"must be an integer in [2, {MAX_SWEEP_POINTS}], got {points}"
+            )
+        )
+    default_hi = min(item.high or 10.0, max(10.0, 10 * float(item.default or 0)))
+    if lo is None:  # an open lower bound (β > 0) starts a little inside it
+        low = item.low or 0.0
+        lo = low + (default_hi - low) / (10 * max(points, 2)) if item.low_open else low
+    hi = default_hi if hi is None else hi
+    for name, bound in (("lo", lo), ("hi", hi)):
+        if not (math.isfinite(bound) and item.in_range(bound)):
+            errors.append(_err(["sweep", name], f"must be in {item.range_text()}, got {bound}"))
+    if not errors and not lo < hi:
+        errors.append(_err(["sweep", "lo"], f"must be smaller than hi, got lo = {lo}, hi = {hi}"))
+    if errors:
+        raise _invalid(loss_id, errors)
+    values = np.linspace(lo, hi, points)
+    losses = [
+        compute(loss_id, inputs, {**(params or {}), param: float(value)}).loss for value in values
+    ]
+    return {"param": param, "values": values.tolist(), "loss": losses}

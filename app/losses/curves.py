@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from app.losses import pairwise, reference_free, reward_model
+from app.losses import pairwise, pairwise_variants, reference_free, reward_model, unpaired
 from app.losses._numeric import log_sigmoid, sigmoid, softplus
 
 Params = dict[str, Any]
@@ -126,12 +126,96 @@ def _d_logistic_beta(m: np.ndarray, p: Params) -> np.ndarray:
     return -p["beta"] * sigmoid(-p["beta"] * m)
 
 
+def _d_cpo(m: np.ndarray, p: Params) -> np.ndarray:
+    # ℓ_w = m/2, ℓ_l = −m/2; with AlphaPO r(ℓ) = (1 − e^(−αℓ))/α and dr/dℓ = e^(−αℓ).
+    beta, alpha = p["beta"], p["alpha"]
+    if alpha == 0.0:
+        x, dx = m, np.ones_like(m)
+    else:
+        x = (-np.expm1(-alpha * m / 2) + np.expm1(alpha * m / 2)) / alpha
+        dx = 0.5 * (np.exp(-alpha * m / 2) + np.exp(alpha * m / 2))
+    if p["loss_type"] == "simpo":
+        x = x - p["simpo_gamma"] / beta
+    if p["loss_type"] == "hinge":
+        dl = np.where(beta * x < 1, -beta, 0.0)
+    elif p["loss_type"] == "ipo":
+        dl = 2 * (x - 1 / (2 * beta))
+    else:
+        eps = p["label_smoothing"]
+        dl = beta * (-(1 - eps) * sigmoid(-beta * x) + eps * sigmoid(beta * x))
+    return dl * dx
+
+
 def _d_bt(m: np.ndarray, p: Params) -> np.ndarray:
     return -sigmoid(-m)
 
 
 def _d_orpo(m: np.ndarray, p: Params) -> np.ndarray:
     return -p["beta"] * sigmoid(-m)
+
+
+def _d_bco_pair(m: np.ndarray, p: Params) -> np.ndarray:
+    a = p["beta"] * m / 2  # r_w = a, r_l = −a: ℓ = 2·softplus(−a)
+    return -p["beta"] * sigmoid(-a)
+
+
+def _d_exo(m: np.ndarray, p: Params) -> np.ndarray:
+    # ℓ = q log q + (1 − q) log(1 − q) − q log(1 − ε) − (1 − q) log ε, q = σ(z), dq/dz = q(1 − q)
+    z = p["beta"] * m
+    eps = np.float32(p["label_smoothing"])
+    log_pw, log_pl = float(np.log1p(-eps)), float(np.log(eps))
+    q, one_minus_q = sigmoid(z), sigmoid(-z)
+    return p["beta"] * q * one_minus_q * (log_sigmoid(z) - log_sigmoid(-z) - log_pw + log_pl)
+
+
+def _dpo_norm_loss(m: np.ndarray, params: Params) -> np.ndarray:
+    zero, one = np.zeros_like(m), np.ones_like(m)
+    return pairwise_variants.dpo_norm(
+        policy_chosen_logps=m / 2,
+        policy_rejected_logps=-m / 2,
+        reference_chosen_logps=zero,
+        reference_rejected_logps=zero,
+        chosen_lengths=one,
+        rejected_lengths=one,
+        **params,
+    ).per_example
+
+
+def _aot_loss(fn: Callable[..., Any]) -> Callable[[np.ndarray, Params], np.ndarray]:
+    # AOT sorts across the batch; a curve is the loss of a batch of one pair at each margin.
+    def loss(m: np.ndarray, params: Params) -> np.ndarray:
+        zero = np.zeros(1)
+        return np.array(
+            [
+                fn(
+                    policy_chosen_logps=np.array([x / 2]),
+                    policy_rejected_logps=np.array([-x / 2]),
+                    reference_chosen_logps=zero,
+                    reference_rejected_logps=zero,
+                    **params,
+                ).per_example[0]
+                for x in m
+            ]
+        )
+
+    return loss
+
+
+def _kto_loss(m: np.ndarray, params: Params) -> np.ndarray:
+    zero = np.zeros(1)
+    return unpaired.kto(
+        policy_logps=m,
+        reference_logps=np.zeros_like(m),
+        labels=np.ones(m.shape, dtype=bool),
+        policy_kl_logps=zero,
+        reference_kl_logps=zero,
+        **params,
+    ).per_example
+
+
+def _d_kto(m: np.ndarray, p: Params) -> np.ndarray:
+    z = p["beta"] * m  # desirable: w_D·σ(−β(ρ − z0)) with z0 = 0
+    return -p["beta"] * p["desirable_weight"] * sigmoid(-z) * sigmoid(z)
 
 
 _DELTA = "Δ = ρ_w − ρ_l"
@@ -153,6 +237,20 @@ CURVES: dict[str, CurveDef] = {
     "apo-zero": CurveDef(_SPLIT, _symmetric_ratios(pairwise.apo_zero), _d_apo_zero),
     "apo-down": CurveDef(_SPLIT, _symmetric_ratios(pairwise.apo_down), _d_apo_down),
     "discopop": CurveDef(_DELTA, _symmetric_ratios(pairwise.discopop), _d_discopop),
+    "bco-pair": CurveDef(_SPLIT, _symmetric_ratios(pairwise_variants.bco_pair), _d_bco_pair),
+    "exo-pair": CurveDef(_DELTA, _symmetric_ratios(pairwise_variants.exo_pair), _d_exo),
+    "aot": CurveDef(_DELTA + " (a batch of one pair)", _aot_loss(pairwise_variants.aot), _d_dpo),
+    "aot-pair": CurveDef(
+        _DELTA + " (a batch of one pair)", _aot_loss(pairwise_variants.aot_pair), _d_dpo
+    ),
+    "dpo-norm": CurveDef(
+        "ρ_w/|y_w| − ρ_l/|y_l| (per-token margin)", _dpo_norm_loss, _d_logistic_beta
+    ),
+    "kto": CurveDef(
+        "ρ − z0 of a desirable completion (z0 = 0; an undesirable one mirrors it)",
+        _kto_loss,
+        _d_kto,
+    ),
     "simpo": CurveDef(
         "ℓ_w − ℓ_l (length-averaged policy log-probs)",
         _symmetric_policy(reference_free.simpo),
@@ -161,7 +259,7 @@ CURVES: dict[str, CurveDef] = {
     "cpo": CurveDef(
         "ℓ_w − ℓ_l (policy log-probs; nll_loss held at 0)",
         _symmetric_policy(reference_free.cpo, nll_loss=0.0),
-        _d_logistic_beta,
+        _d_cpo,
     ),
     "orpo": CurveDef(
         "log odds ratio log(odds(y_w)/odds(y_l)) (nll_loss held at 0)",

@@ -16,6 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from app.losses._numeric import log_sigmoid, sigmoid, softplus
+from app.losses.pairwise_variants import f_divergence_scores
 from app.losses.result import LossResult, pairwise_result
 
 
@@ -36,10 +37,17 @@ def dpo(
     *,
     policy_chosen_logps: np.ndarray,
     policy_rejected_logps: np.ndarray,
-    reference_chosen_logps: np.ndarray,
-    reference_rejected_logps: np.ndarray,
+    reference_chosen_logps: np.ndarray | None = None,
+    reference_rejected_logps: np.ndarray | None = None,
     beta: float = 0.1,
     label_smoothing: float = 0.0,
+    f_divergence_type: str = "reverse_kl",
+    f_alpha_divergence_coef: float = 0.5,
+    reference_free: bool = False,
+    ld_alpha: float | None = None,
+    use_weighting: bool = False,
+    chosen_weights: np.ndarray | None = None,
+    rejected_weights: np.ndarray | None = None,
 ) -> LossResult:
     """DPO: ℓ = −(1 − ε)·log σ(βΔ) − ε·log σ(−βΔ).
 
@@ -49,6 +57,15 @@ def dpo(
     TRL: ``loss_type="sigmoid"``. TRL 1.16's ``sigmoid`` no longer applies ``label_smoothing``
     (older releases computed this same cDPO expression); at ε = 0 the two agree exactly.
 
+    Options, as TRL's ``DPOConfig`` names them: ``f_divergence_type`` replaces each log-ratio by
+    the f-divergence score f'(π/π_ref) (f-DPO, Wang et al. 2023, arXiv 2309.16240, Thm. 1; see
+    :func:`~app.losses.pairwise_variants.f_divergence_scores`); ``reference_free`` takes the
+    reference log-probs as 0 (the "reference-free" DPO of TRL's earlier releases);
+    ``ld_alpha`` (LD-DPO, Liu et al. 2024, arXiv 2409.06411) is applied to the per-token inputs
+    before this function sees them; ``use_weighting`` multiplies each pair's loss by the WPO
+    weights (Zhou et al. 2024, arXiv 2406.11827, Eq. 2), passed as ``chosen_weights`` and
+    ``rejected_weights``. Implicit rewards stay β·ρ, as TRL logs them.
+
     A tie (Δ = 0) costs log 2 whatever β and ε are:
 
     >>> z = np.zeros(1)
@@ -56,10 +73,17 @@ def dpo(
     ...           reference_chosen_logps=z, reference_rejected_logps=z).loss, 12)
     0.69314718056
     """
+    if reference_free or reference_chosen_logps is None or reference_rejected_logps is None:
+        reference_chosen_logps = np.zeros_like(policy_chosen_logps)
+        reference_rejected_logps = np.zeros_like(policy_rejected_logps)
     rho_w, rho_l = log_ratios(
         policy_chosen_logps, policy_rejected_logps, reference_chosen_logps, reference_rejected_logps
     )
-    z = rho_w - rho_l
+    if f_divergence_type != "reverse_kl":
+        z = f_divergence_scores(rho_w, f_divergence_type, f_alpha_divergence_coef)
+        z = z - f_divergence_scores(rho_l, f_divergence_type, f_alpha_divergence_coef)
+    else:
+        z = rho_w - rho_l
     z *= beta
     # −log σ(z) = softplus(−z), finite for every finite z. In-place steps keep few 10k-element
     # temporaries alive (this is the benchmarked loss); the values are those of the plain form.
@@ -67,6 +91,8 @@ def dpo(
     np.logaddexp(0.0, per_example, out=per_example)
     if label_smoothing:  # the second softplus only when ε > 0
         per_example = (1.0 - label_smoothing) * per_example + label_smoothing * softplus(z)
+    if use_weighting and chosen_weights is not None and rejected_weights is not None:
+        per_example = per_example * (chosen_weights * rejected_weights)
     rho_w *= beta
     rho_l *= beta
     return pairwise_result(per_example, rho_w, rho_l)

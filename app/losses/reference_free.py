@@ -8,6 +8,8 @@ the batch, or one value per example). Implicit rewards are β·ℓ, as TRL logs 
 
 from __future__ import annotations
 
+from typing import Literal
+
 import numpy as np
 
 from app.losses._numeric import log1mexp, softplus
@@ -39,6 +41,23 @@ def simpo(
     return pairwise_result(per_example, beta * policy_chosen_logps, beta * policy_rejected_logps)
 
 
+def alpha_rewards(logps: np.ndarray, alpha: float) -> np.ndarray:
+    """AlphaPO's reward (1 − p^(−α))/α with p = e^ℓ; ℓ itself when α = 0 (its limit).
+
+    Gupta et al. 2025, arXiv 2501.03884, Sec. 3. p^(−α) is evaluated as exp(−α·ℓ), the number
+    TRL's ``exp(ℓ).pow(−α)`` gives wherever e^ℓ does not underflow.
+
+    >>> alpha_rewards(np.array([-1.0]), 0.0).tolist()
+    [-1.0]
+    """
+    if alpha == 0.0:
+        return logps
+    return -np.expm1(-alpha * logps) / alpha
+
+
+CpoLossType = Literal["sigmoid", "hinge", "ipo", "simpo"]
+
+
 def cpo(
     *,
     policy_chosen_logps: np.ndarray,
@@ -46,6 +65,10 @@ def cpo(
     nll_loss: float | np.ndarray,
     beta: float = 0.1,
     cpo_alpha: float = 1.0,
+    loss_type: CpoLossType = "sigmoid",
+    label_smoothing: float = 0.0,
+    alpha: float = 0.0,
+    simpo_gamma: float = 0.5,
 ) -> LossResult:
     """CPO: ℓ = −log σ(β(ℓ_w − ℓ_l)) + cpo_alpha · nll_loss.
 
@@ -55,17 +78,35 @@ def cpo(
     mean(L_prefer) + cpo_alpha·nll_loss; with a scalar ``nll_loss`` the mean of the per-example
     values below is exactly that.
 
+    ``loss_type`` (TRL's CPOConfig): ``sigmoid`` (Eq. 3, with ``label_smoothing`` ε the cDPO
+    mix), ``hinge`` max(0, 1 − β·Δ), ``ipo`` (Δ − 1/(2β))², ``simpo`` the sigmoid loss on
+    Δ − γ/β. ``alpha`` ≠ 0 replaces each log-prob ℓ by AlphaPO's reward (1 − e^(−αℓ))/α
+    (:func:`alpha_rewards`); implicit rewards are then β times those.
+
     >>> z = np.zeros(1)
     >>> round(cpo(policy_chosen_logps=z - 1, policy_rejected_logps=z - 1, nll_loss=0.5).loss, 12)
     1.19314718056
     """
-    z = beta * (policy_chosen_logps - policy_rejected_logps)
-    prefer = softplus(-z)
+    r_w = alpha_rewards(policy_chosen_logps, alpha)
+    r_l = alpha_rewards(policy_rejected_logps, alpha)
+    logits = r_w - r_l
+    if loss_type == "simpo":
+        logits = logits - simpo_gamma / beta
+    if loss_type in ("sigmoid", "simpo"):
+        prefer = (1 - label_smoothing) * softplus(-beta * logits)
+        if label_smoothing:
+            prefer = prefer + label_smoothing * softplus(beta * logits)
+    elif loss_type == "hinge":
+        prefer = np.maximum(0.0, 1 - beta * logits)
+    elif loss_type == "ipo":
+        prefer = (logits - 1 / (2 * beta)) ** 2
+    else:
+        raise ValueError(f"unknown loss_type {loss_type!r}; valid: sigmoid, hinge, ipo, simpo")
     per_example = prefer + cpo_alpha * np.asarray(nll_loss, dtype=float)
     return pairwise_result(
         per_example,
-        beta * policy_chosen_logps,
-        beta * policy_rejected_logps,
+        beta * r_w,
+        beta * r_l,
         preference_loss=float(np.mean(prefer)),
         nll_loss=float(np.mean(nll_loss)),
     )

@@ -9,12 +9,24 @@ policy-gradient family).
 from __future__ import annotations
 
 from app.errors import NotFound
-from app.losses import registry_pairwise, registry_policy
+from app.losses import (
+    registry_dpo_trainer,
+    registry_pairwise,
+    registry_policy,
+    registry_rl,
+    registry_unpaired,
+)
 from app.losses.curves import CURVES
 from app.losses.spec import FAMILIES, LossSpec
 
 LOSSES: dict[str, LossSpec] = {
-    spec.id: spec for spec in registry_pairwise.SPECS + registry_policy.SPECS
+    spec.id: spec
+    for spec in registry_pairwise.SPECS
+    + registry_dpo_trainer.SPECS
+    + registry_policy.SPECS[:1]
+    + registry_unpaired.SPECS
+    + registry_policy.SPECS[1:]
+    + registry_rl.SPECS
 }
 
 

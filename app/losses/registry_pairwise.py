@@ -2,8 +2,20 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from app.losses import pairwise, reference_free, reward_model
-from app.losses.spec import InputSpec, LossSpec, PaperRef, ParamSpec, Preset, beta
+from app.losses.registry_variants import (
+    CPO_OPTIONS,
+    DPO_OPTIONS,
+    LOG_SUM_SQ,
+    check_dpo,
+    prepare_dpo,
+    reference_free_check,
+    reference_free_prepare,
+)
+from app.losses.spec import CheckFn, InputSpec, LossSpec, PaperRef, ParamSpec, Preset, beta
+from app.losses.tokens import Reduce, pairwise_check, pairwise_prepare, with_token_inputs
 
 _LOGP = "summed log-probability of the {} completion under the {} (sum over its tokens; ≤ 0)"
 
@@ -67,7 +79,13 @@ def _dpo_family(
     notes: tuple[str, ...] = (),
     presets: tuple[Preset, ...] | None = None,
     inputs: tuple[InputSpec, ...] = REF_INPUTS,
+    how: Reduce = "sum",
+    extra_inputs: tuple[InputSpec, ...] = (),
+    check: CheckFn | None = None,
+    prepare: Any = None,
+    per_example: str = "the loss of each example",
 ) -> LossSpec:
+    names = [item.name for item in inputs]
     return LossSpec(
         id=loss_id,
         name=name,
@@ -75,13 +93,43 @@ def _dpo_family(
         summary=summary,
         formula=formula,
         fn=fn,
-        inputs=inputs,
+        inputs=with_token_inputs(inputs) + extra_inputs,
         params=params,
         presets=presets or _std_presets(),
         papers=papers,
         trl=trl,
-        notes=notes,
+        notes=notes + (TOKEN_NOTE if how == "sum" else TOKEN_NOTE_MEAN,),
+        check=check or pairwise_check(names),
+        prepare=prepare or pairwise_prepare(names, how=how),
+        per_example=per_example,
     )
+
+
+TOKEN_NOTE = (
+    "Per-token log-probs (the *_token_logps inputs, one list per sequence) may replace the summed "
+    "ones; they are summed over each completion, as TRL's DPOTrainer sums over its completion "
+    "mask."
+)
+TOKEN_NOTE_MEAN = (
+    "Per-token log-probs (the *_token_logps inputs) may replace the length-averaged ones; each "
+    "completion's tokens are averaged, which is TRL's division by the completion length."
+)
+
+
+def _with_tokens(*items: InputSpec) -> tuple[InputSpec, ...]:
+    """The policy log-prob inputs with their per-token twins, then the other inputs."""
+    logps = tuple(item for item in items if item.name.endswith("_logps"))
+    rest = tuple(item for item in items if not item.name.endswith("_logps"))
+    return with_token_inputs(logps) + rest
+
+
+def _always_mean(params: dict[str, Any]) -> bool:
+    return True
+
+
+def _cpo_mean(params: dict[str, Any]) -> bool:
+    # CPOTrainer averages over tokens for ipo and simpo, sums otherwise.
+    return params["loss_type"] in ("ipo", "simpo")
 
 
 RHO = r"\rho = \log\pi_\theta(y) - \log\pi_{\mathrm{ref}}(y),\quad \Delta = \rho_w - \rho_l"
@@ -188,10 +236,19 @@ SPECS: tuple[LossSpec, ...] = (
         "reference-normalised margin, with no reward model and no RL loop.",
         (PaperRef("2305.18290", "Rafailov et al. 2023", "Eq. 7", "rafailov2023-dpo"),),
         'DPOTrainer, loss_type="sigmoid"',
-        params=(beta(), LABEL_SMOOTHING_CDPO),
+        params=(beta(), LABEL_SMOOTHING_CDPO, *DPO_OPTIONS),
+        extra_inputs=LOG_SUM_SQ,
+        check=check_dpo,
+        prepare=prepare_dpo,
         notes=(
             "ε > 0 is conservative DPO (Mitchell 2023, a note not on arXiv). TRL 1.16's 'sigmoid' "
             "loss no longer applies label_smoothing; at ε = 0 the two agree exactly.",
+            "f_divergence_type follows TRL 1.16 (f-DPO, arXiv 2309.16240): forward_kl scores "
+            "1 − e^(−ρ), js_divergence log 2 + log σ(ρ), alpha_divergence (e^((α−1)ρ) − 1)/(α − 1) "
+            "with the exponent clamped at 80 and evaluated in float32, as TRL does.",
+            "ld_alpha (LD-DPO, arXiv 2409.06411) and use_weighting (WPO, arXiv 2406.11827) need "
+            "per-token inputs; reference_free takes the reference log-probs as 0 and ignores any "
+            "given (TRL 1.16 dropped this option; earlier releases had it).",
         ),
     ),
     _dpo_family(
@@ -205,6 +262,7 @@ SPECS: tuple[LossSpec, ...] = (
         'DPOTrainer, loss_type="ipo"',
         params=(beta(meaning="τ: the regularisation strength; the target margin is 1/(2τ)"),),
         inputs=_ref_inputs(averaged=True),
+        how="mean",
         presets=(
             Preset("three-pairs", "Length-averaged log-probs of three pairs.", AVERAGED),
             Preset("ties", "Policy equals reference: Δ = 0, so ℓ = 1/(4τ²).", TIES),
@@ -365,7 +423,7 @@ SPECS: tuple[LossSpec, ...] = (
             r"\tfrac{1}{|y|}\log\pi_\theta(y)"
         ),
         fn=reference_free.simpo,
-        inputs=(
+        inputs=_with_tokens(
             InputSpec(
                 "policy_chosen_logps",
                 "vector",
@@ -395,6 +453,8 @@ SPECS: tuple[LossSpec, ...] = (
                 },
             ),
         ),
+        check=reference_free_check(nll=False),
+        prepare=reference_free_prepare(mean=_always_mean, nll=False),
         papers=(PaperRef("2405.14734", "Meng, Xia & Chen 2024", "Eq. 6", "meng2024-simpo"),),
         trl='CPOTrainer, loss_type="simpo", cpo_alpha=0',
     ),
@@ -409,7 +469,7 @@ SPECS: tuple[LossSpec, ...] = (
             r"\alpha\,\mathcal{L}_{\mathrm{NLL}}"
         ),
         fn=reference_free.cpo,
-        inputs=(
+        inputs=_with_tokens(
             InputSpec(
                 "policy_chosen_logps",
                 "vector",
@@ -428,8 +488,10 @@ SPECS: tuple[LossSpec, ...] = (
                 "nll_loss",
                 "number_or_vector",
                 "() or (n,)",
-                "NLL of the chosen completions: one number for the batch, or one per example",
+                "NLL of the chosen completions: one number for the batch, or one per example "
+                "(derived from the chosen per-token log-probs when they are given)",
                 min_value=0.0,
+                optional=True,
             ),
         ),
         params=(
@@ -441,6 +503,7 @@ SPECS: tuple[LossSpec, ...] = (
                 low=0.0,
                 high=100.0,
             ),
+            *CPO_OPTIONS,
         ),
         presets=(
             Preset(
@@ -453,10 +516,12 @@ SPECS: tuple[LossSpec, ...] = (
                 },
             ),
         ),
+        check=reference_free_check(nll=True),
+        prepare=reference_free_prepare(mean=_cpo_mean, nll=True),
         papers=(
             PaperRef("2401.08417", "Xu et al. 2024", "Eq. 3 (L_prefer) + L_NLL", "xu2024-cpo"),
         ),
-        trl='CPOTrainer, loss_type="sigmoid"',
+        trl='CPOTrainer, loss_type="sigmoid" (and hinge, ipo, simpo; alpha for AlphaPO)',
     ),
     LossSpec(
         id="orpo",
@@ -470,7 +535,7 @@ SPECS: tuple[LossSpec, ...] = (
             r"\quad \mathrm{odds}(y) = \frac{e^{\ell}}{1 - e^{\ell}}"
         ),
         fn=reference_free.orpo,
-        inputs=(
+        inputs=_with_tokens(
             InputSpec(
                 "policy_chosen_logps",
                 "vector",
@@ -491,8 +556,10 @@ SPECS: tuple[LossSpec, ...] = (
                 "nll_loss",
                 "number_or_vector",
                 "() or (n,)",
-                "NLL of the chosen completions: one number for the batch, or one per example",
+                "NLL of the chosen completions: one number for the batch, or one per example "
+                "(derived from the chosen per-token log-probs when they are given)",
                 min_value=0.0,
+                optional=True,
             ),
         ),
         params=(beta(meaning="λ: weight of the odds-ratio term"),),
@@ -507,6 +574,8 @@ SPECS: tuple[LossSpec, ...] = (
                 },
             ),
         ),
+        check=reference_free_check(nll=True),
+        prepare=reference_free_prepare(mean=_always_mean, nll=True),
         papers=(
             PaperRef("2403.07691", "Hong, Lee & Thorne 2024", "Eqs. 4, 6, 7", "hong2024-orpo"),
         ),

@@ -25,16 +25,52 @@ def _num_generations(default: int) -> ParamSpec:
 
 
 def _check_groups(inputs: Mapping[str, Any], params: Mapping[str, Any]) -> list[dict[str, Any]]:
-    n, g = len(inputs["rewards"]), params["num_generations"]
-    if n % g:
+    field = "rewards" if "rewards" in inputs else "rewards_per_func"
+    if field not in inputs:
         return [
             {
                 "field": "inputs.rewards",
+                "message": "is missing; give it (one reward per completion) or "
+                "inputs.rewards_per_func (one column per reward function)",
+            }
+        ]
+    errors = []
+    if field == "rewards_per_func" and "rewards" in inputs:
+        errors.append(
+            {
+                "field": "inputs.rewards_per_func",
+                "message": "is given with inputs.rewards; give one",
+            }
+        )
+    weights = params.get("reward_weights")
+    if weights is not None and field == "rewards_per_func":
+        k = inputs["rewards_per_func"].shape[1]
+        if len(weights) != k:
+            errors.append(
+                {
+                    "field": "params.reward_weights",
+                    "message": f"has {len(weights)} weights for {k} reward functions; give one "
+                    "per column of inputs.rewards_per_func",
+                }
+            )
+    if params.get("beta") and not {"old_per_token_logps", "ref_per_token_logps"} <= set(inputs):
+        errors.append(
+            {
+                "field": "inputs.old_per_token_logps",
+                "message": "and inputs.ref_per_token_logps are needed when params.beta > 0 "
+                "(the KL penalty is their summed difference); set beta to 0 to drop it",
+            }
+        )
+    n, g = len(inputs[field]), params["num_generations"]
+    if n % g:
+        return errors + [
+            {
+                "field": f"inputs.{field}",
                 "message": f"has {n} values, not a multiple of params.num_generations = {g}; "
                 "rewards must come in whole groups of G",
             }
         ]
-    return []
+    return errors
 
 
 def _check_grpo(inputs: Mapping[str, Any], params: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -164,7 +200,16 @@ SPECS: tuple[LossSpec, ...] = (
                 "rewards",
                 "vector",
                 "(n,) = (groups × G,)",
-                "reward of each completion, group after group",
+                "reward of each completion, group after group (or give rewards_per_func)",
+                optional=True,
+            ),
+            InputSpec(
+                "rewards_per_func",
+                "table",
+                "(n, K): one column per reward function",
+                "each reward function's reward of each completion; null where a function "
+                "returned nothing",
+                optional=True,
             ),
         ),
         params=(
@@ -177,6 +222,23 @@ SPECS: tuple[LossSpec, ...] = (
                 kind="choice",
                 choices=("group", "batch", "none"),
             ),
+            ParamSpec(
+                "reward_weights",
+                None,
+                "one weight per reward function (empty = all 1)",
+                kind="floats",
+                low=-100.0,
+                high=100.0,
+                nullable=True,
+            ),
+            ParamSpec(
+                "multi_objective_aggregation",
+                "sum_then_normalize",
+                "sum the weighted rewards then normalise per group (TRL's default), or normalise "
+                "each function per group, sum, and normalise over the batch (GDPO)",
+                kind="choice",
+                choices=("sum_then_normalize", "normalize_then_sum"),
+            ),
         ),
         presets=(
             Preset(
@@ -185,9 +247,28 @@ SPECS: tuple[LossSpec, ...] = (
                 {"rewards": [1.0, 0.0, 0.0, 1.0, 1.0, 1.0, 1.0, 0.0]},
                 {"num_generations": 4},
             ),
+            Preset(
+                "two-reward-functions",
+                "Correctness and format rewards; the format checker returned nothing for one "
+                "completion.",
+                {
+                    "rewards_per_func": [
+                        [1.0, 0.5],
+                        [0.0, 1.0],
+                        [0.0, None],
+                        [1.0, 1.0],
+                        [1.0, 0.0],
+                        [1.0, 1.0],
+                        [0.0, 0.5],
+                        [0.0, 0.0],
+                    ]  # fmt: skip
+                },
+                {"num_generations": 4, "reward_weights": [1.0, 0.5]},
+            ),
         ),
         papers=(DEEPSEEKMATH,),
-        trl="GRPOTrainer._generate_and_score_completions (scale_rewards)",
+        trl="GRPOTrainer._generate_and_score_completions (scale_rewards, reward_weights, "
+        "multi_objective_aggregation)",
         per_example="the advantage of each completion (loss is their mean, 0 up to rounding)",
         notes=(
             "The paper normalises by std(r) without saying which; s is the sample std (n − 1) and "
@@ -211,8 +292,39 @@ SPECS: tuple[LossSpec, ...] = (
                 "(n,) = (groups × k,)",
                 "reward of each completion, group after group",
             ),
+            InputSpec(
+                "old_per_token_logps",
+                "ragged",
+                "n sequences × T_i tokens",
+                "log-probs of each completion's tokens under the sampling policy (for β > 0)",
+                optional=True,
+                max_value=0.0,
+            ),
+            InputSpec(
+                "ref_per_token_logps",
+                "ragged",
+                "n sequences × T_i tokens",
+                "log-probs of the same tokens under the reference (for β > 0)",
+                optional=True,
+                max_value=0.0,
+            ),
         ),
-        params=(_num_generations(2),),
+        params=(
+            _num_generations(2),
+            ParamSpec(
+                "beta",
+                0.0,
+                "β: weight of the sequence KL penalty subtracted from each reward (TRL: 0.05)",
+                low=0.0,
+                high=100.0,
+            ),
+            ParamSpec(
+                "normalize_advantages",
+                False,
+                "whiten the advantages over the batch (TRL's normalize_advantages)",
+                kind="bool",
+            ),
+        ),
         presets=(
             Preset(
                 "two-prompts",
@@ -226,7 +338,7 @@ SPECS: tuple[LossSpec, ...] = (
                 "2402.14740", "Ahmadian et al. 2024", "the RLOO estimator", "ahmadian2024-rloo"
             ),
         ),
-        trl="RLOOTrainer (normalize_advantages=False)",
+        trl="RLOOTrainer._generate_and_score_completions (beta, normalize_advantages)",
         per_example="the advantage of each completion (loss is their mean, 0 up to rounding)",
         check=_check_groups,
     ),
@@ -305,10 +417,11 @@ SPECS: tuple[LossSpec, ...] = (
             ParamSpec(
                 "loss_type",
                 "grpo",
-                "aggregation over tokens: grpo (mean of sequence means), bnpo/dapo (token mean), "
-                "dr_grpo (sum / (G × max_completion_length))",
+                "the loss and its aggregation: grpo (mean of sequence means), bnpo/dapo (token "
+                "mean), dr_grpo (sum / (G × max_completion_length)), cispo (clipped-weight "
+                "REINFORCE, token mean), sapo (soft gate, mean of sequence means)",
                 kind="choice",
-                choices=("grpo", "bnpo", "dr_grpo", "dapo"),
+                choices=("grpo", "bnpo", "dr_grpo", "dapo", "cispo", "sapo"),
             ),
             ParamSpec(
                 "max_completion_length",
@@ -317,6 +430,36 @@ SPECS: tuple[LossSpec, ...] = (
                 kind="int",
                 low=1,
                 high=1_000_000,
+            ),
+            ParamSpec(
+                "importance_sampling_level",
+                "token",
+                "token: one ratio per token (GRPO); sequence: one per sequence, the exp of the "
+                "token-mean log-ratio (GSPO)",
+                kind="choice",
+                choices=("token", "sequence"),
+            ),
+            ParamSpec(
+                "use_bias_correction_kl",
+                True,
+                "multiply the KL term by the importance ratio (TRL's default since DeepSeek-V3.2)",
+                kind="bool",
+            ),
+            ParamSpec(
+                "sapo_temperature_pos",
+                1.0,
+                "SAPO's gate temperature for A > 0",
+                low=0.0,
+                high=100.0,
+                low_open=True,
+            ),
+            ParamSpec(
+                "sapo_temperature_neg",
+                1.05,
+                "SAPO's gate temperature for A ≤ 0",
+                low=0.0,
+                high=100.0,
+                low_open=True,
             ),
         ),
         presets=(
@@ -342,8 +485,22 @@ SPECS: tuple[LossSpec, ...] = (
                 role="epsilon_high, dapo",
             ),
             PaperRef("2503.20783", "Liu et al. 2025 (Dr. GRPO)", "Sec. 3", None, role="dr_grpo"),
+            PaperRef(
+                "2506.13585", "MiniMax 2025 (MiniMax-M1)", "Eq. 4", "minimax2025-m1", role="cispo"
+            ),
+            PaperRef(
+                "2507.18071", "Zheng et al. 2025 (GSPO)", "Eq. 7", "zheng2025-gspo", role="gspo"
+            ),
+            PaperRef(
+                "2511.20347",
+                "SAPO (Soft Adaptive Policy Optimization)",
+                "Sec. 3",
+                None,
+                role="sapo",
+            ),
         ),
-        trl="GRPOTrainer._compute_loss (importance_sampling_level='token')",
+        trl="GRPOTrainer._compute_loss (loss_type, importance_sampling_level, "
+        "use_bias_correction_kl, sapo_temperature_pos/neg)",
         per_example="each sequence's token-mean loss",
         notes=(
             "Defaults are the paper's (β = 0.04, ε = 0.2, grpo aggregation); TRL 1.16 defaults to "

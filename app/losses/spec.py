@@ -10,8 +10,8 @@ from typing import Any, Literal
 from app.losses.result import LossResult
 
 Family = Literal["pairwise", "unpaired", "listwise", "policy-gradient", "reward-model"]
-InputKind = Literal["vector", "labels", "ragged", "number_or_vector"]
-ParamKind = Literal["float", "int", "choice"]
+InputKind = Literal["vector", "labels", "ragged", "number_or_vector", "table"]
+ParamKind = Literal["float", "int", "choice", "bool", "choices", "floats"]
 
 FAMILIES: tuple[Family, ...] = (
     "reward-model",
@@ -27,8 +27,10 @@ class InputSpec:
     """One named input. Inputs sharing a ``length`` symbol must have the same length.
 
     ``kind``: ``vector`` (numbers, 1-D), ``labels`` (booleans, 1-D), ``ragged`` (one list of
-    numbers per sequence; ``length`` counts sequences and ragged inputs of one loss must agree
-    token for token), ``number_or_vector`` (one number for the batch, or one per example).
+    numbers per sequence; ``length`` counts sequences, and ragged inputs sharing a ``tokens``
+    symbol must agree token for token), ``number_or_vector`` (one number for the batch, or one
+    per example), ``table`` (rows of equal length whose entries are numbers or null, e.g. one
+    reward per reward function, null where a function returned nothing).
     """
 
     name: str
@@ -40,14 +42,19 @@ class InputSpec:
     max_value: float | None = None
     max_exclusive: bool = False
     min_value: float | None = None
+    tokens: str = "t"
 
 
 @dataclass(frozen=True)
 class ParamSpec:
-    """One hyper-parameter with its default and allowed range (``None`` bound = unbounded)."""
+    """One hyper-parameter with its default and allowed range (``None`` bound = unbounded).
+
+    ``kind``: ``float``, ``int``, ``choice`` (one of ``choices``), ``bool``, ``choices`` (a list
+    of members of ``choices``) or ``floats`` (a list of numbers, each in the range).
+    """
 
     name: str
-    default: float | int | str | None
+    default: float | int | str | bool | tuple | None
     meaning: str
     kind: ParamKind = "float"
     low: float | None = None
@@ -61,6 +68,10 @@ class ParamSpec:
         """The allowed values in interval notation, e.g. ``(0, 100]`` or ``one of group, batch``."""
         if self.kind == "choice":
             return "one of " + ", ".join(self.choices)
+        if self.kind == "bool":
+            return "true or false"
+        if self.kind == "choices":
+            return "a list of: " + ", ".join(self.choices)
         low = "−∞" if self.low is None else _num(self.low)
         high = "∞" if self.high is None else _num(self.high)
         left = "(" if self.low_open or self.low is None else "["
@@ -68,6 +79,8 @@ class ParamSpec:
         text = f"{left}{low}, {high}{right}"
         if self.kind == "int":
             text = "integer in " + text
+        if self.kind == "floats":
+            text = "a list of numbers in " + text
         if self.nullable:
             text += ", or empty"
         return text
@@ -122,6 +135,9 @@ class LossSpec:
     notes: tuple[str, ...] = ()
     per_example: str = "the loss of each example"
     check: CheckFn | None = None
+    # Runs after validation: turns alternative forms of the inputs (per-token log-probs) into the
+    # arguments ``fn`` takes.
+    prepare: Callable[[dict[str, Any], dict[str, Any]], dict[str, Any]] | None = None
 
     @property
     def paper_ids(self) -> list[str]:

@@ -1,7 +1,8 @@
 """The HTML form's text fields ⇄ the values ``compute`` takes.
 
 A vector field holds numbers separated by commas or spaces (or a JSON list); a ragged field holds
-one sequence per line (or a JSON list of lists); labels are true/false or 1/0. Empty fields are
+one sequence per line (or a JSON list of lists), a table one row per line with ``null`` for a
+missing entry; labels are true/false or 1/0. Empty fields are
 left out, so a required input reports "missing" and a param falls back to its default. Values
 that are not numbers are reported per field, in the API's error shape.
 """
@@ -73,6 +74,12 @@ def _parse_input(item: InputSpec, text: str) -> Any:
             raise ValueError(f"is not valid JSON ({exc.msg} at character {exc.pos})") from None
     if item.kind == "ragged":
         return [[_number(t) for t in _tokens(line)] for line in text.splitlines() if line.strip()]
+    if item.kind == "table":
+        return [
+            [None if t.lower() == "null" else _number(t) for t in _tokens(line)]
+            for line in text.splitlines()
+            if line.strip()
+        ]
     if item.kind == "labels":
         return [_label(token) for token in _tokens(text)]
     numbers = [_number(token) for token in _tokens(text)]
@@ -93,6 +100,12 @@ def _label(token: str) -> bool:
 def _parse_param(param: ParamSpec, text: str) -> Any:
     if param.kind == "choice":
         return text
+    if param.kind == "bool":
+        return _label(text)
+    if param.kind == "choices":
+        return _tokens(text)
+    if param.kind == "floats":
+        return [_number(token) for token in _tokens(text)]
     value = _number(text)
     if param.kind == "int" and value.is_integer():
         return int(value)
@@ -103,8 +116,10 @@ def format_input(item: InputSpec, value: Any) -> str:
     """The text a form field shows for ``value`` (the inverse of parsing)."""
     if value is None:
         return ""
-    if item.kind == "ragged":
-        return "\n".join(", ".join(_num(v) for v in row) for row in value)
+    if item.kind in ("ragged", "table"):
+        return "\n".join(
+            ", ".join("null" if v is None or v != v else _num(v) for v in row) for row in value
+        )
     if item.kind == "labels":
         return ", ".join("true" if v else "false" for v in value)
     if isinstance(value, (int, float)):
@@ -117,6 +132,8 @@ def format_param(value: Any) -> str:
         return ""
     if isinstance(value, str):
         return value
+    if isinstance(value, (list, tuple)):
+        return ", ".join(_num(v) for v in value)
     return _num(value)
 
 

@@ -13,7 +13,7 @@ from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.errors import InvalidInput
-from app.losses.compute import compute
+from app.losses.compute import MAX_SWEEP_POINTS, compute, sweep
 from app.losses.registry import get_spec
 from app.losses.registry_pairwise import PAIRS
 from app.web.api.params import reject_unknown_params
@@ -100,7 +100,7 @@ class InputOut(BaseModel):
 class ParamOut(BaseModel):
     name: str
     kind: str
-    default: float | int | str | None
+    default: bool | int | float | str | list[str] | list[float] | None
     range: str
     choices: list[str]
     meaning: str
@@ -222,6 +222,58 @@ def compute_loss(loss_id: str, body: Annotated[LossRequest, Body()]) -> dict[str
     return views.result_json(compute(loss_id, body.inputs, body.params))
 
 
+class SweepRequest(LossRequest):
+    """A loss request plus the parameter to sweep and its range."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"inputs": PAIRS, "params": {}, "param": "beta", "lo": 0.05, "hi": 1.0, "points": 5}
+            ]
+        },
+    )
+
+    param: str = Field("beta", description="A float parameter of the loss.")
+    lo: float | None = Field(None, description="Start of the range (default: its lower bound).")
+    hi: float | None = Field(None, description="End of the range (default: capped upper bound).")
+    points: int = Field(41, description=f"Number of values, 2 to {MAX_SWEEP_POINTS}.")
+
+
+class SweepOut(BaseModel):
+    param: str
+    values: list[float]
+    loss: list[float] = Field(description="The batch loss at each value of the parameter.")
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"param": "beta", "values": [0.1, 0.55, 1.0], "loss": [0.666, 0.586, 0.589]}
+            ]
+        }
+    )
+
+
+@api_router.post(
+    "/{loss_id}/sweep",
+    summary="The loss over a range of one parameter",
+    description="Evaluates the loss on `inputs` at `points` evenly spaced values of `param` "
+    "(e.g. beta) in [`lo`, `hi`], the other params fixed: the data of a 'loss against β' plot.",
+    response_model=SweepOut,
+    responses={**ERRORS, **BODY_ERRORS},
+)
+def sweep_loss(loss_id: str, body: Annotated[SweepRequest, Body()]) -> dict[str, Any]:
+    return sweep(
+        loss_id,
+        body.inputs,
+        body.params,
+        param=body.param,
+        lo=body.lo,
+        hi=body.hi,
+        points=body.points,
+    )
+
+
 @api_router.get(
     "/{loss_id}/curve",
     summary="Loss and its slope against the margin",
@@ -266,12 +318,17 @@ def loss_curve(
 
 @page_router.get("/losses", response_class=HTMLResponse, name="losses_page")
 def losses_page(request: Request, templates: TemplatesDep):
-    return templates.TemplateResponse(request, "losses.html", views.catalog_page())
+    shown = request.query_params.getlist("show") or None
+    return templates.TemplateResponse(request, "losses.html", views.catalog_page(shown))
 
 
 @page_router.get("/losses/{loss_id}", response_class=HTMLResponse, name="loss_page")
 def loss_page(request: Request, templates: TemplatesDep, loss_id: str, preset: str | None = None):
     spec = get_spec(loss_id)
+    fields = ("inputs.", "params.", "chart.")
+    state = {k: v for k, v in request.query_params.items() if k.startswith(fields)}
+    if state:  # a shared or bookmarked state: the form's fields, carried in the URL
+        return _form_page(request, templates, spec, state)
     names = [p.name for p in spec.presets]
     if preset is not None and preset not in names:
         raise ApiError(404, f"loss {loss_id!r} has no preset {preset!r}", names)
@@ -292,6 +349,11 @@ def loss_page(request: Request, templates: TemplatesDep, loss_id: str, preset: s
 async def loss_page_post(request: Request, templates: TemplatesDep, loss_id: str):
     spec = get_spec(loss_id)
     raw = {key: value for key, value in (await request.form()).items() if isinstance(value, str)}
+    return _form_page(request, templates, spec, raw)
+
+
+def _form_page(request: Request, templates: Any, spec: Any, raw: dict[str, str]) -> HTMLResponse:
+    loss_id = spec.id
     inputs, params, errors = forms.parse_form(spec, raw)
     result = None
     try:

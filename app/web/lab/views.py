@@ -12,14 +12,14 @@ from typing import Any
 import numpy as np
 
 from app.errors import InvalidInput
-from app.losses.compute import curve
-from app.losses.curves import CURVES
+from app.losses.compute import curve, sweep
+from app.losses.curves import CURVES, default_range
 from app.losses.registry import LOSSES, by_family, has_curve
 from app.losses.result import LossResult
 from app.losses.spec import LossSpec, Preset
 from app.web.lab import forms
 from app.web.lab.mathml import to_mathml
-from app.web.lab.svg import Series, line_chart
+from app.web.lab.svg import Marker, Series, line_chart
 from app.web.urls import API
 
 LOSSES_API = f"{API}/losses"
@@ -93,7 +93,9 @@ def detail(spec: LossSpec) -> dict[str, Any]:
             {
                 "name": param.name,
                 "kind": param.kind,
-                "default": param.default,
+                "default": list(param.default)
+                if isinstance(param.default, tuple)
+                else param.default,
                 "range": param.range_text(),
                 "choices": list(param.choices),
                 "meaning": param.meaning,
@@ -147,10 +149,14 @@ def _fmt(value: Any) -> str:
     return str(value)
 
 
-def overlay_chart() -> str:
-    """Every curve-bearing loss on one chart: β = 1, other params at their defaults."""
+OVERLAY_DEFAULT = ("dpo", "ipo", "hinge", "simpo", "kto")
+
+
+def overlay_chart(shown: list[str] | None = None) -> str:
+    """The chosen curve-bearing losses on one chart: β = 1, other params at their defaults."""
     series = []
-    for loss_id in CURVES:
+    chosen = [k for k in CURVES if k in (shown or OVERLAY_DEFAULT)]
+    for loss_id in chosen:
         spec = LOSSES[loss_id]
         params = {k: v for k, v in OVERLAY_PARAMS.items() if any(p.name == k for p in spec.params)}
         data = curve(loss_id, params, lo=OVERLAY_RANGE[0], hi=OVERLAY_RANGE[1], points=161)
@@ -166,7 +172,14 @@ def overlay_chart() -> str:
     )
 
 
-def catalog_page() -> dict[str, Any]:
+def catalog_page(shown: list[str] | None = None) -> dict[str, Any]:
+    if shown is not None:
+        unknown = [k for k in shown if k not in CURVES]
+        if unknown:
+            raise InvalidInput(
+                f"show={unknown[0]!r} has no margin curve; losses with one are listed in details",
+                list(CURVES),
+            )
     families = [
         {
             "family": family,
@@ -176,26 +189,66 @@ def catalog_page() -> dict[str, Any]:
     ]
     return {
         "families": families,
-        "overlay_svg": overlay_chart(),
+        "overlay_svg": overlay_chart(shown),
+        "overlay_choices": [{"id": k, "checked": k in (shown or OVERLAY_DEFAULT)} for k in CURVES],
         "overlay_params": OVERLAY_PARAMS,
         "json_url": LOSSES_API,
         "nav_section": "losses",
     }
 
 
-def curve_charts(spec: LossSpec, params: Mapping[str, Any]) -> list[str]:
-    """Two charts, loss and slope, since the slope is often an order of magnitude smaller."""
+# Losses whose per-example value is a function of Δ alone (with these options), so each of the
+# user's pairs lies on the curve at its own margin.
+ON_THE_CURVE = {"dpo", "ipo", "robust-dpo", "hinge", "discopop", "exo-pair"}
+
+
+def example_markers(
+    spec: LossSpec, params: Mapping[str, Any], result: LossResult | None
+) -> list[Marker]:
+    """The user's pairs as points (Δ_i, ℓ_i) on the curve, where they do lie on it."""
+    if result is None or spec.id not in ON_THE_CURVE or result.chosen_rewards is None:
+        return []
+    if params.get("f_divergence_type", "reverse_kl") != "reverse_kl" or params.get("use_weighting"):
+        return []
+    margins = (result.chosen_rewards - result.rejected_rewards) / params["beta"]
+    return [
+        Marker(float(m), float(v), f"example {i}")
+        for i, (m, v) in enumerate(zip(margins, result.per_example, strict=True))
+        if np.isfinite(m)
+    ][:200]
+
+
+def curve_charts(
+    spec: LossSpec,
+    params: Mapping[str, Any],
+    *,
+    result: LossResult | None = None,
+    fixed_axis: bool = False,
+) -> list[str]:
+    """Two charts, loss and slope, since the slope is often an order of magnitude smaller.
+
+    ``fixed_axis`` keeps the x range of the default parameters, so moving β visibly changes the
+    curve instead of rescaling the axis with it.
+    """
     if not has_curve(spec.id):
         return []
-    data = curve(spec.id, params)
+    bounds = {}
+    if fixed_axis:
+        lo, hi = default_range(spec.id, spec.defaults())
+        bounds = {"lo": lo, "hi": hi}
+    data = curve(spec.id, params, **bounds)
     margins = data["margins"]
+    lo, hi = float(margins[0]), float(margins[-1])
+    markers = [m for m in example_markers(spec, params, result) if lo <= m.x <= hi]
     return [
         line_chart(
             [Series("loss", margins, data["loss"])],
             chart_id=f"curve-{spec.id}",
-            title=f"{spec.name}: loss against the margin",
+            title=f"{spec.name}: loss against the margin"
+            + (", with your examples as points" if markers else ""),
             x_label=data["margin"],
             y_label="loss",
+            markers=markers,
         ),
         line_chart(
             [Series("d loss / d margin", margins, data["dloss_dmargin"], dashed=True)],
@@ -238,10 +291,20 @@ def _form_fields(
                 "range": param.range_text(),
                 "default": forms.format_param(param.default),
                 "text": raw[field] if field in raw else forms.format_param(value),
-                "choices": list(param.choices),
+                "choices": list(param.choices) if param.kind == "choice" else [],
+                "kind": param.kind,
+                # A slider needs a finite range; the widest ones are capped to a useful stretch.
+                "slider": _slider(param),
             }
         )
     return {"inputs": input_rows, "params": param_rows}
+
+
+def _slider(param: Any) -> dict[str, float] | None:
+    if param.kind != "float" or param.low is None or param.high is None:
+        return None
+    high = min(param.high, max(10.0, 10 * float(param.default or 0)))
+    return {"min": param.low, "max": high, "step": (high - param.low) / 200}
 
 
 def _result_view(result: LossResult) -> dict[str, Any]:
@@ -280,6 +343,24 @@ def _result_view(result: LossResult) -> dict[str, Any]:
     }
 
 
+def sweep_chart(
+    spec: LossSpec, inputs: Mapping[str, Any], params: Mapping[str, Any], loss: float
+) -> str | None:
+    """The batch loss on these inputs against β, with the current β marked."""
+    try:
+        data = sweep(spec.id, inputs, params, param="beta", points=41)
+    except InvalidInput:  # an overflow somewhere on the range must not hide the result
+        return None
+    return line_chart(
+        [Series("loss", data["values"], data["loss"])],
+        chart_id=f"sweep-{spec.id}",
+        title=f"{spec.name}: loss on these inputs against β",
+        x_label="β",
+        y_label="loss",
+        markers=[Marker(float(params["beta"]), loss, f"β = {params['beta']:g}")],
+    )
+
+
 def loss_page(
     spec: LossSpec,
     *,
@@ -295,18 +376,25 @@ def loss_page(
     charts: list[str] = []
     if not any(e["field"].startswith("params.") for e in errors):
         try:
-            charts = curve_charts(spec, effective)
+            fixed = (raw or {}).get("chart.axis") == "fixed"
+            charts = curve_charts(spec, effective, result=result, fixed_axis=fixed)
         except InvalidInput:  # a curve that overflows must not hide the result
             charts = []
+    sweep_svg = None
+    if result is not None and any(p.name == "beta" and p.kind == "float" for p in spec.params):
+        sweep_svg = sweep_chart(spec, inputs, effective, result.loss)
     return {
+        "sweep_svg": sweep_svg,
         "loss": detail(spec),
         "mathml": to_mathml(spec.formula),
         "form": _form_fields(spec, inputs, params, raw or {}),
         "preset": preset,
         "result": None if result is None else _result_view(result),
         "result_json": None if result is None else result_json(result),
-        "errors": errors,
+        # Errors name the field as its form label does (the input or parameter name alone).
+        "errors": [{**e, "label": e["field"].split(".", 1)[-1]} for e in errors],
         "curve_svgs": charts,
+        "fixed_axis": (raw or {}).get("chart.axis") == "fixed",
         "json_url": f"{LOSSES_API}/{spec.id}",
         "nav_section": "losses",
         "curve_json_url": f"{LOSSES_API}/{spec.id}/curve" if has_curve(spec.id) else None,
