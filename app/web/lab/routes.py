@@ -261,6 +261,7 @@ class SweepOut(BaseModel):
     "(e.g. beta) in [`lo`, `hi`], the other params fixed: the data of a 'loss against β' plot.",
     response_model=SweepOut,
     responses={**ERRORS, **BODY_ERRORS},
+    dependencies=[HeavyDep],
 )
 def sweep_loss(loss_id: str, body: Annotated[SweepRequest, Body()]) -> dict[str, Any]:
     return sweep(
@@ -322,7 +323,9 @@ def losses_page(request: Request, templates: TemplatesDep):
     return templates.TemplateResponse(request, "losses.html", views.catalog_page(shown))
 
 
-@page_router.get("/losses/{loss_id}", response_class=HTMLResponse, name="loss_page")
+@page_router.get(
+    "/losses/{loss_id}", response_class=HTMLResponse, name="loss_page", dependencies=[HeavyDep]
+)
 def loss_page(request: Request, templates: TemplatesDep, loss_id: str, preset: str | None = None):
     spec = get_spec(loss_id)
     fields = ("inputs.", "params.", "chart.")
@@ -349,15 +352,18 @@ def loss_page(request: Request, templates: TemplatesDep, loss_id: str, preset: s
 async def loss_page_post(request: Request, templates: TemplatesDep, loss_id: str):
     spec = get_spec(loss_id)
     raw = {key: value for key, value in (await request.form()).items() if isinstance(value, str)}
-    return _form_page(request, templates, spec, raw)
+    # The computation (up to 10,000 elements a field) runs in a worker thread, off the loop.
+    return await run_heavy(request, lambda: _form_page(request, templates, spec, raw))
 
 
 def _form_page(request: Request, templates: Any, spec: Any, raw: dict[str, str]) -> HTMLResponse:
+    """The loss page for a submitted or shared form state (synchronous: call it from a worker
+    thread)."""
     loss_id = spec.id
     inputs, params, errors = forms.parse_form(spec, raw)
     result = None
     try:
-        computed = await run_heavy(request, lambda: compute(loss_id, inputs, params))
+        computed = compute(loss_id, inputs, params)
         result = None if errors else computed
     except InvalidInput as exc:
         unparsed = {error["field"] for error in errors}
