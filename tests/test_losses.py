@@ -847,7 +847,13 @@ def test_form_reports_text_that_is_not_a_number():
     _, _, errors = forms.parse_form(
         get_spec("dpo"), {"inputs.policy_chosen_logps": "-1, minus two"}
     )
-    assert errors == [{"field": "inputs.policy_chosen_logps", "message": "'minus' is not a number"}]
+    assert errors == [
+        {"field": "inputs.policy_chosen_logps", "message": "value 2 of 3: 'minus' is not a number"}
+    ]
+    _, _, errors = forms.parse_form(
+        get_spec("grpo"), {"inputs.per_token_logps": "-1, -2\n-1, x, -3"}
+    )
+    assert errors[0]["message"] == "row 2, value 2 of 3: 'x' is not a number"
 
 
 def test_chart_is_plain_svg_with_one_polyline_per_series():

@@ -363,3 +363,44 @@ def test_fixed_axis_keeps_the_margin_range_when_beta_moves(client):
     query = urlencode(base | {"chart.axis": "fixed"})
     shared = client.get(f"/losses/dpo?{query}", headers=HTML).text
     assert len(Page(shared).attrs("circle", "marker")) == 4 + 1
+
+
+# --- The loss page's form: positions in errors, empty parameters shown as their default ----
+
+
+def test_a_bad_value_in_the_form_names_its_position(client):
+    response = client.post(
+        "/losses/dpo",
+        data={
+            "inputs.policy_chosen_logps": "-1, -2, abc",
+            "inputs.policy_rejected_logps": "-2, -3, -4",
+            "inputs.reference_chosen_logps": "-1, -2, -3",
+            "inputs.reference_rejected_logps": "-2, -3, -4",
+        },
+    )
+    assert response.status_code == 422
+    assert "value 3 of 3: &#39;abc&#39; is not a number" in response.text
+
+
+def test_an_empty_parameter_is_shown_as_the_default_it_took(client):
+    response = client.post(
+        "/losses/dpo",
+        data={
+            "inputs.policy_chosen_logps": "-1",
+            "inputs.policy_rejected_logps": "-2",
+            "inputs.reference_chosen_logps": "-1.5",
+            "inputs.reference_rejected_logps": "-1.5",
+            "params.beta": "",
+        },
+    )
+    assert response.status_code == 200
+    assert "<code>beta</code> was empty, so its default 0.1 was used" in response.text
+    assert 'name="params.beta"' in response.text
+    field = response.text.split('name="params.beta"', 1)[1].split(">", 1)[0]
+    assert 'value="0.1"' in field
+
+
+def test_a_missing_input_does_not_repeat_its_help_text(client):
+    response = client.post("/losses/bradley-terry", data={"inputs.chosen_rewards": "1"})
+    assert response.status_code == 422
+    assert "rejected_rewards</code></a> is missing; it is required</li>" in response.text

@@ -154,9 +154,7 @@ def convert_inputs(spec: LossSpec, inputs: Mapping[str, Any]) -> tuple[dict[str,
     for item in spec.inputs:
         if item.name not in inputs or inputs[item.name] is None:
             if not item.optional:
-                errors.append(
-                    _err(["inputs", item.name], f"is missing; it is required ({item.meaning})")
-                )
+                errors.append(_err(["inputs", item.name], "is missing; it is required"))
             continue
         value, problem = _convert(item, inputs[item.name])
         if problem:

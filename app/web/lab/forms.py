@@ -3,8 +3,9 @@
 A vector field holds numbers separated by commas or spaces (or a JSON list); a ragged field holds
 one sequence per line (or a JSON list of lists), a table one row per line with ``null`` for a
 missing entry; labels are true/false or 1/0. Empty fields are
-left out, so a required input reports "missing" and a param falls back to its default. Values
-that are not numbers are reported per field, in the API's error shape.
+left out, so a required input reports "missing" and a param takes its default (the page shows
+the default in the field and says it was used). Values that are not numbers are reported per
+field with their position, in the API's error shape.
 """
 
 from __future__ import annotations
@@ -55,11 +56,17 @@ def parse_form(
     return inputs, params, errors
 
 
-def _number(token: str) -> float:
+def _number(token: str, where: str = "") -> float:
     try:
         return float(token)
     except ValueError:
-        raise ValueError(f"{token!r} is not a number") from None
+        raise ValueError(f"{where}{token!r} is not a number") from None
+
+
+def _numbers(tokens: list[str], row: int | None = None) -> list[float]:
+    """Numbers of one line, each error naming its position (1-based, as people count)."""
+    at = "" if row is None else f"row {row}, "
+    return [_number(t, f"{at}value {i} of {len(tokens)}: ") for i, t in enumerate(tokens, 1)]
 
 
 def _tokens(text: str) -> list[str]:
@@ -72,29 +79,38 @@ def _parse_input(item: InputSpec, text: str) -> Any:
             return json.loads(text)
         except json.JSONDecodeError as exc:
             raise ValueError(f"is not valid JSON ({exc.msg} at character {exc.pos})") from None
+    lines = [line for line in text.splitlines() if line.strip()]
     if item.kind == "ragged":
-        return [[_number(t) for t in _tokens(line)] for line in text.splitlines() if line.strip()]
+        return [_numbers(_tokens(line), row) for row, line in enumerate(lines, 1)]
     if item.kind == "table":
-        return [
-            [None if t.lower() == "null" else _number(t) for t in _tokens(line)]
-            for line in text.splitlines()
-            if line.strip()
-        ]
+        table = []
+        for row, line in enumerate(lines, 1):
+            tokens = _tokens(line)
+            table.append(
+                [
+                    None
+                    if t.lower() == "null"
+                    else _number(t, f"row {row}, value {i} of {len(tokens)}: ")
+                    for i, t in enumerate(tokens, 1)
+                ]
+            )
+        return table
     if item.kind == "labels":
-        return [_label(token) for token in _tokens(text)]
-    numbers = [_number(token) for token in _tokens(text)]
+        tokens = _tokens(text)
+        return [_label(t, f"value {i} of {len(tokens)}: ") for i, t in enumerate(tokens, 1)]
+    numbers = _numbers(_tokens(text))
     if item.kind == "number_or_vector" and len(numbers) == 1 and "," not in text:
         return numbers[0]
     return numbers
 
 
-def _label(token: str) -> bool:
+def _label(token: str, where: str = "") -> bool:
     lowered = token.lower()
     if lowered in _TRUE:
         return True
     if lowered in _FALSE:
         return False
-    raise ValueError(f"{token!r} is not a label; use true/false or 1/0")
+    raise ValueError(f"{where}{token!r} is not a label; use true/false or 1/0")
 
 
 def _parse_param(param: ParamSpec, text: str) -> Any:
@@ -105,11 +121,21 @@ def _parse_param(param: ParamSpec, text: str) -> Any:
     if param.kind == "choices":
         return _tokens(text)
     if param.kind == "floats":
-        return [_number(token) for token in _tokens(text)]
+        return _numbers(_tokens(text))
     value = _number(text)
     if param.kind == "int" and value.is_integer():
         return int(value)
     return value
+
+
+def empty_params(spec: LossSpec, form: Mapping[str, str]) -> list[str]:
+    """The parameters submitted with an empty field: they take their default, and the page
+    says so (an empty field is never silently replaced)."""
+    return [
+        p.name
+        for p in spec.params
+        if param_field(p.name) in form and not (form.get(param_field(p.name)) or "").strip()
+    ]
 
 
 def format_input(item: InputSpec, value: Any) -> str:

@@ -369,7 +369,14 @@ def _form_page(request: Request, templates: Any, spec: Any, raw: dict[str, str])
         unparsed = {error["field"] for error in errors}
         errors += [error for error in exc.details if error["field"] not in unparsed]
     context = views.loss_page(
-        spec, inputs=inputs, params=params, preset=None, result=result, errors=errors, raw=raw
+        spec,
+        inputs=inputs,
+        params=params,
+        preset=None,
+        result=result,
+        errors=errors,
+        raw=raw,
+        defaulted=forms.empty_params(spec, raw),
     )
     status = 422 if errors else 200
     return templates.TemplateResponse(request, "loss.html", context, status_code=status)

@@ -370,6 +370,7 @@ def loss_page(
     result: LossResult | None,
     errors: list[dict[str, Any]],
     raw: Mapping[str, str] | None = None,
+    defaulted: list[str] | None = None,
 ) -> dict[str, Any]:
     """Context of ``loss.html``: the entry, the form, the result (or errors) and the curve."""
     effective = {**spec.defaults(), **{k: v for k, v in params.items() if k in spec.defaults()}}
@@ -385,9 +386,16 @@ def loss_page(
         sweep_svg = sweep_chart(spec, inputs, effective, result.loss)
     return {
         "sweep_svg": sweep_svg,
+        # Parameters left empty: shown with their default value and named in a notice.
+        "defaulted": [
+            {"name": name, "default": forms.format_param(spec.defaults()[name])}
+            for name in defaulted or []
+        ],
         "loss": detail(spec),
         "mathml": to_mathml(spec.formula),
-        "form": _form_fields(spec, inputs, params, raw or {}),
+        "form": _form_fields(
+            spec, inputs, params, {k: v for k, v in (raw or {}).items() if v.strip()}
+        ),
         "preset": preset,
         "result": None if result is None else _result_view(result),
         "result_json": None if result is None else result_json(result),
