@@ -12,6 +12,7 @@ import asyncio
 import hashlib
 import json
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -136,9 +137,11 @@ def export_site(
             {},
         )
 
-    version, files, found = asyncio.run(
-        export_files(create_app(settings), base_path=base_path, live_url=live_url)
-    )
+    # In a thread of its own: the caller may already run an event loop (a notebook, a test
+    # session with Playwright's sync API), and asyncio.run() refuses to nest in one.
+    with ThreadPoolExecutor(1) as pool:
+        job = export_files(create_app(settings), base_path=base_path, live_url=live_url)
+        version, files, found = pool.submit(asyncio.run, job).result()
     written = 0
     for name in sorted(files):
         path = out / name

@@ -66,7 +66,7 @@
       if (typeof value === "string" && value !== "") pairs.push([key, value]);
     });
     var dir = action.pathname.replace(/index\.html$/, "");
-    if (!pairs.length) { window.location.assign(dir + (config.live === undefined ? "index.html" : "")); return; }
+    if (!pairs.length) { window.location.assign(dir + "index.html"); return; }
     var segment = querySegment(pairs);
     var target = segment && dir + segment + "/index.html";
     var missing = function () {
