@@ -78,6 +78,7 @@ def test_the_pages_the_issue_names_are_all_there(exported_site: Path):
     assert wanted - urls == set()
     assert any(u.startswith("/compare?papers=") for u in urls)
     assert any(u.startswith("/papers?") for u in urls)  # facet pages
+    assert any(u.startswith("/api/v1/papers?") for u in urls)  # and their twins
     assert (exported_site / "pagefind" / "pagefind-ui.js").is_file()
     assert manifest["data_version"] and manifest["base_url"] is None
     for name, sha in manifest["files"].items():

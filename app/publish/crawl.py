@@ -8,7 +8,8 @@ is two), and is followed within one step: the list with one facet chosen, not ev
 facets (a list's later pages, on a page of their own, are left to the live server). The
 views enumerated from the data (the matrix of each pair of dimensions, the timeline of each
 dimension) are followed one step whatever their links' queries, since their cells are their
-point. Downloads (an attachment answer) are kept only for the whole atlas, not per filtered list.
+point. A page's twin (its ``rel="alternate"`` link) comes with the page. Downloads (an
+attachment answer) are kept only for the whole atlas, not per filtered list.
 """
 
 from __future__ import annotations
@@ -72,6 +73,8 @@ def link_steps(link: Link, page_url: str, page_steps: int, *, view: bool = False
     ``view`` for the pages of :func:`view_seeds`."""
     if "?" not in link.url:
         return 0
+    if "alternate" in link.rel:
+        return page_steps  # the page's own twin (``<link rel="alternate">``) comes with it
     if view:
         return page_steps + 1
     page_path, page_query = page_url.partition("?")[::2]
