@@ -50,6 +50,7 @@ class Crawl:
     seen: set[str] = field(default_factory=set)  # paths.key of every URL fetched
     links: dict[str, list[links.Link]] = field(default_factory=dict)  # of each page
     views: set[str] = field(default_factory=set)  # paths.key of the enumerated views
+    seeds: set[str] = field(default_factory=set)  # paths.key of every seed
 
     def urls(self) -> dict[str, str]:
         """Tree path -> the site URL whose answer it holds."""
@@ -66,7 +67,7 @@ async def crawl_site(app: FastAPI, client: httpx.AsyncClient) -> Crawl:
     views = crawl.view_seeds(values["dimension_id"])
     for url in views:
         frontier.add(url, 0)
-    found = Crawl(views={paths.key(u) for u in views})
+    found = Crawl(views={paths.key(u) for u in views}, seeds=set(frontier.steps))
     static_dir = app.state.settings.static_dir
     for path in sorted(p for p in static_dir.rglob("*") if p.is_file()):
         frontier.add("/static/" + path.relative_to(static_dir).as_posix(), 0)
@@ -111,7 +112,8 @@ def _handle(
             frontier.add(target[0], steps)
         return
     if response.status_code != 200:
-        found.missing[url] = response.status_code
+        if key not in found.seeds:  # a seed may need a query (/api/v1/search): only links count
+            found.missing[url] = response.status_code
         return
     media_type = response.headers.get("content-type", "application/octet-stream")
     attachment = "attachment" in response.headers.get("content-disposition", "")
