@@ -13,6 +13,12 @@
   var root = new URL(config.root, window.location.href);
   var SAFE = /[A-Za-z0-9._,=&-]/;
 
+  // A page is reached as dir/index.html (relative links) or dir/ (links under --base-url).
+  function samePage(path, treePath) {
+    var strip = function (p) { return p.replace(/index\.html$/, ""); };
+    return strip(path) === strip(new URL(treePath, root).pathname);
+  }
+
   // paths.query_segment: pairs sorted by key, unsafe bytes as ~XX (long ones become a hash,
   // which only the server-side export knows: those go to the "not in the copy" note).
   function querySegment(pairs) {
@@ -59,7 +65,7 @@
   function onGetSubmit(event) {
     var form = event.target;
     var action = new URL(form.getAttribute("action") || "", window.location.href);
-    if (action.pathname === new URL(config.search, root).pathname) return; // search reads ?q=
+    if (samePage(action.pathname, config.search)) return; // the search page reads ?q= itself
     event.preventDefault();
     var pairs = [];
     new FormData(form).forEach(function (value, key) {
@@ -84,8 +90,7 @@
   }
 
   function searchPage() {
-    var here = window.location.pathname;
-    if (here !== new URL(config.search, root).pathname) return;
+    if (!samePage(window.location.pathname, config.search)) return;
     var q = new URLSearchParams(window.location.search).get("q") || "";
     var main = document.querySelector("main");
     var box = document.createElement("div");
@@ -113,7 +118,7 @@
   }
 
   function offlinePage() {
-    if (window.location.pathname !== new URL(config.offline, root).pathname) return;
+    if (!samePage(window.location.pathname, config.offline)) return;
     var lede = document.querySelector(".lede");
     if (lede) lede.appendChild(liveText(""));
   }
