@@ -9,6 +9,7 @@ of a synonym group also carries the group's other phrases, which finds the same 
 from __future__ import annotations
 
 import html
+import json
 import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -56,7 +57,26 @@ def document(record: Record, index: SynonymIndex) -> str:
 
 
 async def build_index(records: Iterable[Record], index: SynonymIndex) -> dict[str, bytes]:
-    """Pagefind's bundle for ``records``: tree path (under ``pagefind/``) -> bytes."""
+    """Pagefind's bundle for ``records``: tree path (under ``pagefind/``) -> bytes.
+
+    The bundle must hold every record: one that came back short (seen once under heavy load)
+    is built again, and a second short one is an error rather than a search that misses pages.
+    """
+    records = list(records)
+    for _ in range(2):
+        files = await _pagefind(records, index)
+        entry = json.loads(files["pagefind/pagefind-entry.json"])
+        if sum(lang["page_count"] for lang in entry["languages"].values()) == len(records):
+            # Pagefind lists the extra word characters from a hash set, in no fixed order:
+            # sorted, so two exports stay byte-identical (the order means nothing to the UI).
+            entry["include_characters"] = sorted(entry.get("include_characters", []))
+            dumped = json.dumps(entry, ensure_ascii=False, separators=(",", ":"))
+            files["pagefind/pagefind-entry.json"] = dumped.encode()
+            return files
+    raise RuntimeError(f"Pagefind indexed fewer than the {len(records)} search records")
+
+
+async def _pagefind(records: list[Record], index: SynonymIndex) -> dict[str, bytes]:
     from pagefind.index import IndexConfig, PagefindIndex
 
     with tempfile.TemporaryDirectory(prefix="atlas-pagefind-") as tmp:

@@ -103,7 +103,7 @@ def test_search_from_the_header_finds_a_paper_by_its_author(static_page, watch, 
     page.press("#site-search-q", "Enter")
     page.wait_for_url("**/atlas/search/index.html?q=Rafailov")
     result = page.locator("#static-search a[href*='papers/rafailov2023-dpo/']").first
-    result.wait_for()
+    result.wait_for(timeout=30_000)  # Pagefind loads its WebAssembly first
     result.click()
     page.wait_for_url("**/atlas/papers/rafailov2023-dpo/index.html")
     assert_clean(watch, static_site)
