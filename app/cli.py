@@ -439,6 +439,62 @@ def diff(
         raise typer.Exit(2) from None
 
 
+@cli.command("export-site")
+def export_site(
+    out: Annotated[Path, typer.Argument(help="Folder to write the static site into.")],
+    base_url: Annotated[
+        str | None,
+        typer.Option(
+            "--base-url",
+            help="Where the site will live (https://org.github.io/reward-atlas/): links are "
+            "rooted at its path. Without it, links are relative and the folder works anywhere.",
+        ),
+    ] = None,
+    live_url: Annotated[
+        str | None,
+        typer.Option("--live-url", help="A running atlas server, named where a view needs one."),
+    ] = None,
+    data_dir: Annotated[
+        Path | None, typer.Option("--data-dir", help="Taxonomy folder (default: data/taxonomy).")
+    ] = None,
+    db: DbOpt = None,
+) -> None:
+    """Build the database if it is stale, then write every page, JSON twin, export and a
+    Pagefind search index as static files, with a manifest.json of data version and hashes.
+
+    Examples:
+
+      reward-atlas export-site site
+
+      reward-atlas export-site site --base-url https://org.github.io/reward-atlas/
+    """
+    from app.build import build as run_build
+    from app.contract.problems import ValidationFailed
+    from app.publish import ExportError
+    from app.publish import export_site as run_export
+
+    settings = _settings(data_dir, db)
+    try:
+        run_build(settings.data_dir, settings.db, database_url=settings.postgres_url)
+        result = run_export(settings=settings, out=out, base_url=base_url, live_url=live_url)
+    except ValidationFailed as exc:
+        _print_problems(exc.problems, "text")
+        typer.echo("cannot export: the data does not validate", err=True)
+        raise typer.Exit(1) from None
+    except ExportError as exc:
+        typer.echo(f"export failed: {exc}", err=True)
+        raise typer.Exit(2) from None
+    for url, status in sorted(result.missing.items()):
+        typer.echo(
+            f"warning: {url} answered {status}; its links go to the static-copy page", err=True
+        )
+    typer.echo(
+        f"{result.status}: {result.out} ({result.data_version}): {result.files} files, "
+        f"{result.bytes / 2**20:.1f} MiB, {result.written} written, {result.removed} removed, "
+        f"{result.seconds:.1f}s"
+    )
+
+
 def _shown_path(path: Path, base: Path) -> str:
     try:
         return path.resolve().relative_to(base.resolve()).as_posix()

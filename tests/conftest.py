@@ -128,3 +128,14 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     """Run browser tests last: Playwright's sync API keeps an event loop running in the main
     thread for the rest of the session, and tests that call asyncio.run() must come before it."""
     items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
+
+
+@pytest.fixture(scope="session")
+def exported_site(tmp_path_factory: pytest.TempPathFactory, fixture_db: Path) -> Path:
+    """The fixture taxonomy exported as a static site (relative links) into ``…/www/atlas``,
+    so a static server over ``www`` shows it under the sub-path ``/atlas/``."""
+    from app.publish import export_site
+
+    out = tmp_path_factory.mktemp("www") / "atlas"
+    export_site(settings=Settings(data_dir=GOOD, db=fixture_db), out=out)
+    return out

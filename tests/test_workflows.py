@@ -39,7 +39,7 @@ def uses(workflow: dict) -> list[str]:
     ]
 
 
-@pytest.mark.parametrize("name", ["data-pr", "ci", "link-check", "metadata-check"])
+@pytest.mark.parametrize("name", ["data-pr", "ci", "link-check", "metadata-check", "pages"])
 def test_workflow_is_valid_yaml_with_jobs_and_pinned_actions(name: str):
     workflow = load(WORKFLOWS / f"{name}.yml")
     assert isinstance(workflow["name"], str) and "on" in workflow
@@ -245,3 +245,17 @@ def test_link_report_lists_broken_and_unreachable_links(check_links):
         in report
     )
     assert "### Could not check (may be temporary)" in report
+
+
+def test_pages_workflow_exports_the_site_on_pushes_to_main_and_deploys_it():
+    workflow = load(WORKFLOWS / "pages.yml")
+    assert workflow["on"]["push"]["branches"] == ["main"]
+    assert workflow["permissions"] == {"contents": "read"}
+    export = next(c for c in runs(workflow) if "export-site" in c)
+    assert "--base-url" in export and "_site" in export
+    steps = uses(workflow)
+    assert any(a.startswith("actions/upload-pages-artifact@") for a in steps)
+    assert any(a.startswith("actions/deploy-pages@") for a in steps)
+    deploy = workflow["jobs"]["deploy"]
+    assert deploy["needs"] == "build"
+    assert deploy["permissions"] == {"pages": "write", "id-token": "write"}
