@@ -103,6 +103,9 @@ def _page(browser, watch: Watch, **context_args):
         "requestfailed",
         lambda r: (
             urlsplit(r.url).hostname in LOCAL_HOSTS
+            # a request the browser cancelled because the page navigated away (the favicon,
+            # fetched after the load event, often is) is not a failure of the server
+            and r.failure != "net::ERR_ABORTED"
             and watch.errors.append(f"request failed: {r.url} {r.failure}")
         ),
     )

@@ -122,14 +122,14 @@ async def paper_query(
         list[str] | None,
         Query(
             description="`preprint` or `published`; repeat for OR.",
-            json_schema_extra={"items": {"type": "string", "enum": list(STATUSES)}},
+            json_schema_extra={"items": {"type": "string", "enum": [*STATUSES, ""]}},
         ),
     ] = None,
     kind: Annotated[
         list[str] | None,
         Query(
             description="Paper kind; repeat for OR.",
-            json_schema_extra={"items": {"type": "string", "enum": list(KINDS)}},
+            json_schema_extra={"items": {"type": "string", "enum": [*KINDS, ""]}},
         ),
     ] = None,
     kind__not: Annotated[
@@ -137,7 +137,7 @@ async def paper_query(
         Query(
             description="Leave out papers of this kind (`survey` leaves out surveys); repeat "
             "for more.",
-            json_schema_extra={"items": {"type": "string", "enum": list(KINDS)}},
+            json_schema_extra={"items": {"type": "string", "enum": [*KINDS, ""]}},
         ),
     ] = None,
     q: Annotated[
