@@ -14,10 +14,7 @@ rebuild the time from the build's end to the first answer with the new data vers
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
-import socket
-import subprocess
 import sys
 import tempfile
 import threading
@@ -31,8 +28,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from app.build import build  # noqa: E402
+from benchmarks.serving import serving  # noqa: E402
 
-LOOPBACK = "127.0.0.1"
 PATHS = ["/api/v1/meta", "/api/v1/papers"]
 PAPER = "papers/rafailov2023-dpo.yaml"
 
@@ -72,12 +69,6 @@ class Clients:
         return min(times) - after if times else None
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind((LOOPBACK, 0))
-        return sock.getsockname()[1]
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clients", type=int, default=20)
@@ -87,28 +78,8 @@ def main() -> None:
         tree = shutil.copytree(ROOT / "tests" / "fixtures" / "good", Path(tmp) / "taxonomy")
         db = Path(tmp) / "atlas.db"
         build(tree, db)
-        port = free_port()
-        log = open(Path(tmp) / "serve.log", "w")  # noqa: SIM115
-        server = subprocess.Popen(
-            [sys.executable, "-m", "app.cli", "serve", str(tree), "--db", str(db)]
-            + ["--port", str(port), "--host", LOOPBACK],
-            cwd=ROOT,
-            env={**os.environ, "REWARD_ATLAS_DATABASE_URL": ""},
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        url = f"http://{LOOPBACK}:{port}"
         heal: dict[str, float | None] = {}
-        try:
-            deadline = time.monotonic() + 120
-            while True:
-                try:
-                    httpx.get(f"{url}/api/v1/meta", timeout=2)
-                    break
-                except httpx.TransportError:
-                    if time.monotonic() > deadline or server.poll() is not None:
-                        raise SystemExit("server did not start") from None
-                    time.sleep(0.2)
+        with open(Path(tmp) / "serve.log", "w") as log, serving(tree, db, output=log) as (url, _):
             clients = Clients(url, args.clients)
             for thread in clients.threads:
                 thread.start()
@@ -140,10 +111,6 @@ def main() -> None:
             clients.stop.set()
             for thread in clients.threads:
                 thread.join(30)
-        finally:
-            server.terminate()
-            server.wait(15)
-            log.close()
         output = (Path(tmp) / "serve.log").read_text()
     for phase, counts in clients.counts.items():
         line = ", ".join(f"{k}: {v}" for k, v in sorted(counts.items()))

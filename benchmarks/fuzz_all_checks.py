@@ -12,25 +12,16 @@ bounded version of this (tests/test_fuzz_api.py); this is the long run.
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-import httpx
-
 ROOT = Path(__file__).resolve().parents[1]
-LOOPBACK = "127.0.0.1"
+sys.path.insert(0, str(ROOT))
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind((LOOPBACK, 0))
-        return sock.getsockname()[1]
+from benchmarks.serving import serving  # noqa: E402
 
 
 def main() -> int:
@@ -41,34 +32,12 @@ def main() -> int:
     st = Path(sys.executable).with_name("st")
     with tempfile.TemporaryDirectory() as tmp:
         tree = shutil.copytree(ROOT / "tests" / "fixtures" / "good", Path(tmp) / "taxonomy")
-        port = free_port()
-        server = subprocess.Popen(
-            [sys.executable, "-m", "app.cli", "serve", str(tree), "--db", f"{tmp}/atlas.db"]
-            + ["--port", str(port), "--host", LOOPBACK],
-            cwd=ROOT,
-            env={**os.environ, "REWARD_ATLAS_DATABASE_URL": ""},
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        url = f"http://{LOOPBACK}:{port}"
-        try:
-            deadline = time.monotonic() + 120
-            while True:
-                try:
-                    httpx.get(f"{url}/api/v1/meta", timeout=2)
-                    break
-                except httpx.TransportError:
-                    if time.monotonic() > deadline or server.poll() is not None:
-                        raise SystemExit("server did not start") from None
-                    time.sleep(0.2)
+        with serving(tree, Path(tmp) / "atlas.db") as (url, _server):
             done = subprocess.run(
                 [str(st), "run", f"{url}/openapi.json", "--checks", "all", "--mode", "all"]
                 + ["-n", str(args.examples), "--seed", str(args.seed), "-w", "2"],
                 check=False,
             )
-        finally:
-            server.terminate()
-            server.wait(15)
     return done.returncode
 
 

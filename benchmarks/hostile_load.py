@@ -15,11 +15,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import shutil
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -30,7 +27,8 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-LOOPBACK = "127.0.0.1"
+from benchmarks.serving import serving  # noqa: E402
+
 NORMAL = ["/api/v1/meta", "/api/v1/dimensions", "/api/v1/papers/rafailov2023-dpo"]
 TITLE_WORDS = 57  # "Reward " x 57 = 399 characters, under the 400-character title limit
 
@@ -71,12 +69,6 @@ def largest_loss_body() -> bytes:
     import orjson
 
     return orjson.dumps({"inputs": inputs, "params": {"beta": 0.1}})
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind((LOOPBACK, 0))
-        return sock.getsockname()[1]
 
 
 async def normal_client(http: httpx.AsyncClient, until: float, times: list[float], errors: list):
@@ -142,31 +134,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         tree = hostile_tree(Path(tmp) / "taxonomy")
         db = Path(tmp) / "atlas.db"
-        port = free_port()
-        server = subprocess.Popen(
-            [sys.executable, "-m", "app.cli", "serve", str(tree), "--db", str(db)]
-            + ["--port", str(port), "--host", LOOPBACK],
-            cwd=ROOT,
-            env={**os.environ, "REWARD_ATLAS_DATABASE_URL": ""},
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        url = f"http://{LOOPBACK}:{port}"
-        try:
-            deadline = time.monotonic() + 120
-            while True:
-                try:
-                    httpx.get(f"{url}/api/v1/meta", timeout=2)
-                    break
-                except httpx.TransportError:
-                    if time.monotonic() > deadline or server.poll() is not None:
-                        raise SystemExit("server did not start") from None
-                    time.sleep(0.2)
+        with serving(tree, db) as (url, _server):
             quiet = asyncio.run(phase(url, args.clients, args.duration, hostile=False))
             loud = asyncio.run(phase(url, args.clients, args.duration, hostile=True))
-        finally:
-            server.terminate()
-            server.wait(15)
     for name, result in (("normal only", quiet), ("with hostile", loud)):
         print(
             f"{name:>13}: {result['requests']} requests, {result['errors']} errors, "
