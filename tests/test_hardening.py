@@ -279,3 +279,17 @@ def test_paper_list_response_names_every_sort_the_list_accepts() -> None:
     from app.web.api.models import PaperList
 
     assert get_args(PaperList.model_fields["sort"].annotation) == SORTS
+
+
+def test_an_unknown_loss_is_a_404_before_its_body_is_checked(client):
+    for path in ("/api/v1/losses/no-such-loss", "/api/v1/losses/no-such-loss/sweep"):
+        response = client.post(path, json={"inputs": 5})
+        assert response.status_code == 404, path
+        assert response.json()["error"]["status"] == 404
+
+
+def test_a_static_file_has_one_url(client):
+    assert client.get("/static/css/site.css").status_code == 200
+    response = client.get("/static/css/site.css/")
+    assert response.status_code == 404
+    assert response.json()["error"]["status"] == 404

@@ -89,7 +89,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.templates = _templates(app, settings)
-    app.mount("/static", StaticFiles(directory=str(settings.static_dir)), name="static")
+    app.mount("/static", _ExactStaticFiles(directory=str(settings.static_dir)), name="static")
     _install_error_handlers(app)
     app.add_middleware(ApiHttpMiddleware)
     app.add_middleware(SecurityMiddleware)  # outermost: limits before anything else runs
@@ -129,6 +129,16 @@ def _templates(app: FastAPI, settings: Settings) -> Jinja2Templates:
     templates.env.filters["first_sentence"] = pages_present.first_sentence
     templates.env.filters["plain_title"] = pages_present.plain_title
     return templates
+
+
+class _ExactStaticFiles(StaticFiles):
+    """Static files at their exact paths only: ``/static/css/site.css/`` is a 404, not a second
+    URL for the same file (the directory listing is off, so a trailing slash names nothing)."""
+
+    async def get_response(self, path: str, scope: Any) -> Any:
+        if scope["path"].endswith("/"):
+            raise StarletteHTTPException(status_code=404)
+        return await super().get_response(path, scope)
 
 
 def _build_state(request: Request) -> dict[str, Any]:

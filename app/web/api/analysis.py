@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import Query
 
 from app.query import analysis, graph
+from app.query.analysis import MAX_COMPARE
 from app.web.api import models as m
 from app.web.api.params import new_router, split_values
 from app.web.deps import ConnDep, GraphDep
@@ -33,7 +34,10 @@ _KINDS_SCHEMA = {"items": {"type": "string", "pattern": f"^(?:(?:{_KIND})(?:,(?:
 _ID = "[a-z0-9]+(?:-[a-z0-9]+)*"
 # What the schema promises is what the handlers accept (the handlers keep their own messages).
 ID_SCHEMA = {"pattern": f"^{_ID}$", "maxLength": 120}
-ID_LIST_SCHEMA = {"items": {"type": "string", "pattern": f"^{_ID}(?:,{_ID})*$"}}
+# At most MAX_COMPARE ids in one comma-joined value (the handler counts all values together).
+ID_LIST_SCHEMA = {
+    "items": {"type": "string", "pattern": f"^{_ID}(?:,{_ID}){{0,{MAX_COMPARE - 1}}}$"}
+}
 # A graph node: a bare id or ``kind:id`` (app.query.graph.resolve_node).
 NODE_SCHEMA = {"pattern": f"^(?:(?:dimension|category|paper):)?{_ID}$", "maxLength": 130}
 
@@ -154,7 +158,7 @@ def compare(
         Query(
             description="Paper ids, comma-separated or repeated (1 to 20).",
             examples=["rafailov2023-dpo,azar2023-ipo"],
-            json_schema_extra={**ID_LIST_SCHEMA, "minItems": 1, "maxItems": 20},
+            json_schema_extra={**ID_LIST_SCHEMA, "minItems": 1, "maxItems": MAX_COMPARE},
         ),
     ],
 ) -> m.Comparison:

@@ -208,6 +208,15 @@ def describe_loss(loss_id: str) -> dict[str, Any]:
     return views.detail(get_spec(loss_id))
 
 
+def known_loss(loss_id: str) -> None:
+    """An unknown loss is a 404 before its body is validated (no 422 for a resource that is
+    not there)."""
+    get_spec(loss_id)
+
+
+KnownLoss = Depends(known_loss)
+
+
 @api_router.post(
     "/{loss_id}",
     summary="Compute a loss on your inputs",
@@ -216,7 +225,7 @@ def describe_loss(loss_id: str) -> dict[str, Any]:
     "the loss defines them, and loss-specific details.",
     response_model=LossResultOut,
     responses={**ERRORS, **BODY_ERRORS},
-    dependencies=[HeavyDep],
+    dependencies=[KnownLoss, HeavyDep],
 )
 def compute_loss(loss_id: str, body: Annotated[LossRequest, Body()]) -> dict[str, Any]:
     return views.result_json(compute(loss_id, body.inputs, body.params))
@@ -261,7 +270,7 @@ class SweepOut(BaseModel):
     "(e.g. beta) in [`lo`, `hi`], the other params fixed: the data of a 'loss against β' plot.",
     response_model=SweepOut,
     responses={**ERRORS, **BODY_ERRORS},
-    dependencies=[HeavyDep],
+    dependencies=[KnownLoss, HeavyDep],
 )
 def sweep_loss(loss_id: str, body: Annotated[SweepRequest, Body()]) -> dict[str, Any]:
     return sweep(
