@@ -878,3 +878,14 @@ def test_a_paper_page_links_to_its_lineage_on_the_graph(site: Site) -> None:
     target = site.get(link.attrs["href"])
     assert target.status == 200
     assert "rafailov2023-dpo" in target.text
+
+
+def test_search_page_puts_a_category_named_by_the_query_first(site: Site) -> None:
+    page = site.get("/search?q=implicit")
+    first = page.context["merged"]["items"][0]
+    assert (first["kind"], first["id"]) == ("category", "implicit")
+    doc = page.html
+    results = doc.one("ol", class_="search-results")
+    first_link = doc.inside(results, "a")[0]
+    assert first_link.attrs["href"] == "/categories/implicit"
+    assert "categor" in _words(doc.one("p", class_="result-count"))

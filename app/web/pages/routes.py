@@ -327,9 +327,11 @@ def search(request: Request, conn: ConnDep, templates: TemplatesDep):
     if not q:
         return _render(request, templates, "search.html", {}, q="")
     listing_url, listing, extra = _listing(conn, items, base="/search")
+    # Categories join the first page of the bare query: a facet or a later page lists papers.
     first_page = not any(k == "_next" for k, _ in items)
+    narrowed = any(chip["param"] != "q" for chip in listing["filters"])
     merged = text_search.merged_page(
-        conn=conn, q=q, rows=listing["rows"], with_categories=first_page and not listing["filters"]
+        conn=conn, q=q, rows=listing["rows"], with_categories=first_page and not narrowed
     )
     twins = {"listing": (listing_url, listing)}
     return _render(request, templates, "search.html", twins, q=q, merged=merged, **extra)
