@@ -16,6 +16,7 @@ from fastapi import FastAPI
 from fastapi.concurrency import run_in_threadpool
 
 from app.config import Settings
+from app.store.opening import DatabaseUnusable
 
 log = logging.getLogger("uvicorn.error")
 
@@ -44,7 +45,11 @@ def rebuild(app: FastAPI, settings: Settings) -> None:
         return
     app.state.build_problems = []
     # SQLite: requests follow the renamed file on their own; PostgreSQL has no file to follow.
-    app.state.live.reopen()
+    try:
+        app.state.live.reopen()
+    except DatabaseUnusable as exc:  # each request reports it (503) until a build fixes it
+        log.error("reload: the new database cannot be served: %s", exc)
+        return
     log.info("reload: %s %s", result.status, result.data_version)
 
 
