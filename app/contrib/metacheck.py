@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from app.contract.ids import ARXIV_NEW_RE, ARXIV_OLD_RE
+from app.contract.problems import Problem
 from app.contract.validate import load_taxonomy
 from app.contract.yamlio import ParsedYaml, parse_yaml
 from app.contrib.sources import (
@@ -37,13 +38,11 @@ class Finding:
     theirs: str
 
     def format(self, base: Path | None = None) -> str:
-        shown = self.path
-        if base is not None:
-            try:
-                shown = self.path.resolve().relative_to(base.resolve())
-            except ValueError:
-                pass
-        return f"{shown.as_posix()}:{self.line}: {self.field}: {self.ours} → {self.theirs}"
+        """``path:line: field: ours → theirs``, in the validator's problem format."""
+        problem = Problem(
+            self.path.resolve(), self.line, self.field, f"{self.ours} → {self.theirs}"
+        )
+        return problem.format(base.resolve() if base is not None else None)
 
 
 @dataclass(frozen=True)

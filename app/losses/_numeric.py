@@ -47,3 +47,16 @@ def log1mexp(x: np.ndarray) -> np.ndarray:
     out[near] = np.log(-np.expm1(x[near]))
     out[~near] = np.log1p(-np.exp(x[~near]))
     return out
+
+
+def log_ratios(
+    policy_chosen_logps: np.ndarray,
+    policy_rejected_logps: np.ndarray,
+    reference_chosen_logps: np.ndarray,
+    reference_rejected_logps: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """(ρ_w, ρ_l), subtracted in the same order as TRL so results agree to the last bit."""
+    return (
+        policy_chosen_logps - reference_chosen_logps,
+        policy_rejected_logps - reference_rejected_logps,
+    )

@@ -15,22 +15,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from app.losses._numeric import log_sigmoid, sigmoid, softplus
+from app.losses._numeric import log_ratios, log_sigmoid, sigmoid, softplus
 from app.losses.pairwise_variants import f_divergence_scores
 from app.losses.result import LossResult, pairwise_result
-
-
-def log_ratios(
-    policy_chosen_logps: np.ndarray,
-    policy_rejected_logps: np.ndarray,
-    reference_chosen_logps: np.ndarray,
-    reference_rejected_logps: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray]:
-    """(ρ_w, ρ_l), subtracted in the same order as TRL so results agree to the last bit."""
-    return (
-        policy_chosen_logps - reference_chosen_logps,
-        policy_rejected_logps - reference_rejected_logps,
-    )
 
 
 def dpo(

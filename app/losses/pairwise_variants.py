@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from app.losses._numeric import log_sigmoid, sigmoid, softplus
+from app.losses._numeric import log_ratios, log_sigmoid, sigmoid, softplus
 from app.losses.result import LossResult, pairwise_result
 
 # Lab id → TRL ``loss_type`` for the losses a DPOTrainer mixture can combine.
@@ -190,8 +190,9 @@ def bco_pair(
     ...                reference_chosen_logps=z, reference_rejected_logps=z).loss, 12)  # 2 log 2
     1.38629436112
     """
-    rho_w = policy_chosen_logps - reference_chosen_logps
-    rho_l = policy_rejected_logps - reference_rejected_logps
+    rho_w, rho_l = log_ratios(
+        policy_chosen_logps, policy_rejected_logps, reference_chosen_logps, reference_rejected_logps
+    )
     per_example = softplus(-beta * rho_w) + softplus(beta * rho_l)
     return _result(per_example, rho_w, rho_l, beta)
 
@@ -214,8 +215,9 @@ def aot(
     smallest reference one, so ``per_example`` is per sorted rank, not per input pair, and the
     loss couples the whole batch. Default β = 0.1, ε = 0 (TRL's). TRL: ``loss_type="aot"``.
     """
-    rho_w = policy_chosen_logps - reference_chosen_logps
-    rho_l = policy_rejected_logps - reference_rejected_logps
+    rho_w, rho_l = log_ratios(
+        policy_chosen_logps, policy_rejected_logps, reference_chosen_logps, reference_rejected_logps
+    )
     per_example = trainer_losses(
         "aot",
         chosen_logps=policy_chosen_logps,
@@ -243,8 +245,9 @@ def aot_pair(
     log-ratio distributions are sorted separately). TRL 1.16: ``loss_type="aot_unpaired"`` (named
     ``aot_pair`` in earlier releases). ``per_example`` is per sorted rank. Default β = 0.1, ε = 0.
     """
-    rho_w = policy_chosen_logps - reference_chosen_logps
-    rho_l = policy_rejected_logps - reference_rejected_logps
+    rho_w, rho_l = log_ratios(
+        policy_chosen_logps, policy_rejected_logps, reference_chosen_logps, reference_rejected_logps
+    )
     per_example = _logistic(beta * (np.sort(rho_w) - np.sort(rho_l)), label_smoothing)
     return _result(per_example, rho_w, rho_l, beta)
 
@@ -266,8 +269,9 @@ def exo_pair(
     ε = 1e-3 (the paper's recommendation, which TRL's error message quotes; TRL's own default of 0
     is rejected for this loss). TRL: ``loss_type="exo_pair"``.
     """
-    rho_w = policy_chosen_logps - reference_chosen_logps
-    rho_l = policy_rejected_logps - reference_rejected_logps
+    rho_w, rho_l = log_ratios(
+        policy_chosen_logps, policy_rejected_logps, reference_chosen_logps, reference_rejected_logps
+    )
     per_example = trainer_losses(
         "exo_pair",
         chosen_logps=policy_chosen_logps,
@@ -297,8 +301,9 @@ def dpo_norm(
     Eq. 4, kept with a reference model). TRL: ``loss_type="sigmoid_norm"``, which divides by the
     completion-mask length clamped at 1. Default β = 0.1.
     """
-    rho_w = policy_chosen_logps - reference_chosen_logps
-    rho_l = policy_rejected_logps - reference_rejected_logps
+    rho_w, rho_l = log_ratios(
+        policy_chosen_logps, policy_rejected_logps, reference_chosen_logps, reference_rejected_logps
+    )
     delta = rho_w / np.maximum(chosen_lengths, 1.0) - rho_l / np.maximum(rejected_lengths, 1.0)
     return _result(softplus(-beta * delta), rho_w, rho_l, beta)
 
@@ -364,8 +369,9 @@ def mixture(
         )
         terms[loss_id] = float(np.mean(values))
         total = total + weight * values
-    rho_w = policy_chosen_logps - reference_chosen_logps
-    rho_l = policy_rejected_logps - reference_rejected_logps
+    rho_w, rho_l = log_ratios(
+        policy_chosen_logps, policy_rejected_logps, reference_chosen_logps, reference_rejected_logps
+    )
     result = _result(total, rho_w, rho_l, beta, components=terms)
     loss = sum(w * terms[k] for k, w in zip(loss_types, weights, strict=True))
     return LossResult(

@@ -22,6 +22,7 @@ from app.query.listing.page import list_papers
 from app.web.caching import CachedPageRoute
 from app.web.deps import ConnDep, GraphDep, TemplatesDep, build_problems
 from app.web.errors import from_domain
+from app.web.pages import compare as compare_view
 from app.web.pages import lineage, present
 from app.web.urls import api, query_string, url
 from app.web.work import HeavyDep
@@ -185,8 +186,8 @@ def paper(request: Request, paper_id: str, conn: ConnDep, graph: GraphDep, templ
         templates,
         "paper.html",
         {"paper": (api(f"/papers/{paper_id}"), data)},
-        compare_url=present.compare_url(data),
-        method_facts=present.method_rows([data]),
+        compare_url=compare_view.compare_url(data),
+        method_facts=compare_view.method_rows([data]),
         lineage_groups=present.lineage_groups(data),
     )
 
@@ -305,15 +306,15 @@ def compare(request: Request, conn: ConnDep, templates: TemplatesDep):
         data = analysis.compare(conn=conn, paper_ids=ids)
         twins["compare"] = (api("/compare", [("papers", ",".join(ids))]), data)
         extra = {
-            "method_rows": present.method_rows(data["papers"]),
-            "loss_chart": present.compare_loss_chart(data["papers"]),
+            "method_rows": compare_view.method_rows(data["papers"]),
+            "loss_chart": compare_view.compare_loss_chart(data["papers"]),
         }
     return _render(
         request,
         templates,
         "compare.html",
         twins,
-        remove_urls=present.compare_remove_urls(ids),
+        remove_urls=compare_view.compare_remove_urls(ids),
         **extra,
     )
 
